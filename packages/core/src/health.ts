@@ -1,0 +1,58 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { withTimeout } from './timeout.js'
+
+export type State = 'serving' | 'draining' | 'closed'
+
+export interface ReadinessCheck {
+  name: string
+  fn: () => unknown
+  timeout: number
+}
+
+export interface CheckResult {
+  status: 'ok' | 'error' | 'timeout'
+  ms: number
+  /** The error's message, when `status` is `'error'`. */
+  message?: string
+}
+
+export interface Readiness {
+  ready: boolean
+  state: State
+  checks: Record<string, CheckResult>
+}
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void
+
+/** Ready while serving and every check passes within its timeout; checks run concurrently. */
+export async function checkReadiness(
+  state: () => State,
+  checks: readonly ReadinessCheck[],
+): Promise<Readiness> {
+  if (state() !== 'serving') return { ready: false, state: state(), checks: {} }
+  const outcomes = await Promise.all(checks.map((check) => withTimeout(check.fn, check.timeout)))
+  const results: Record<string, CheckResult> = {}
+  let ready = true
+  outcomes.forEach((outcome, i) => {
+    const result: CheckResult = { status: outcome.status, ms: outcome.ms }
+    if (outcome.status === 'error') result.message = messageOf(outcome.error)
+    if (outcome.status !== 'ok') ready = false
+    results[checks[i]!.name] = result
+  })
+  // The state may have changed while the checks ran.
+  const now = state()
+  return { ready: ready && now === 'serving', state: now, checks: results }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body)
+  res.statusCode = status
+  res.setHeader('content-type', 'application/json; charset=utf-8')
+  res.setHeader('cache-control', 'no-store')
+  res.setHeader('content-length', Buffer.byteLength(payload))
+  res.end(payload)
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

@@ -1,0 +1,12 @@
+export { CHANNELS } from './diagnostics.js'
+export {
+  ERROR_CODES,
+  InvalidOptionError,
+  InvalidStateError,
+  LameduckError,
+} from './errors.js'
+export type { CheckResult, Readiness, RequestHandler } from './health.js'
+export type { HookResult } from './hooks.js'
+export { type Lameduck, lameduck, type ShutdownReport, type State } from './lameduck.js'
+export type { Logger } from './logger.js'
+export { DEFAULTS, type LameduckOptions, type ShutdownSignal } from './options.js'

@@ -1,0 +1,261 @@
+import { Server as HttpServer } from 'node:http'
+import { Server as HttpsServer } from 'node:https'
+import { type ConnectionTracker, trackConnections } from './connections.js'
+import { phaseChannel, reportChannel } from './diagnostics.js'
+import { InvalidOptionError, InvalidStateError } from './errors.js'
+import {
+  checkReadiness,
+  type Readiness,
+  type ReadinessCheck,
+  type RequestHandler,
+  type State,
+  sendJson,
+} from './health.js'
+import { type Hook, type HookResult, runHooks } from './hooks.js'
+import { type LameduckOptions, validateDuration, validateOptions } from './options.js'
+import { handleSignals } from './signals.js'
+
+export type { State } from './health.js'
+
+export interface ShutdownReport {
+  /** What started the shutdown: a signal name, or the reason given to `shutdown()`. */
+  reason: string
+  /** True when nothing was forced and every hook succeeded. */
+  ok: boolean
+  /** Ms spent in each phase. */
+  durations: { delay: number; drain: number; hooks: number; total: number }
+  requests: {
+    /** Responses completed after the listener closed. */
+    drained: number
+    /** Requests cut off at the deadline. */
+    forced: number
+  }
+  sockets: {
+    /** Keep-alive sockets closed after `idleGrace` without a request. */
+    idleClosed: number
+    /** Sockets destroyed at the deadline (upgraded ones included). */
+    forced: number
+    /** Upgraded sockets (WebSocket, ...) destroyed at the deadline. */
+    forcedUpgraded: number
+  }
+  hooks: HookResult[]
+}
+
+export interface Lameduck {
+  /** `'serving'`, then `'draining'` from the moment `shutdown()` starts, then `'closed'`. */
+  readonly state: State
+  /** Aborted when draining starts: hand it to long work so it can finish early. */
+  readonly signal: AbortSignal
+  /** Drains this `node:http` or `node:https` server on shutdown; one handle may own several. */
+  attach(server: HttpServer | HttpsServer): this
+  /** Registers a cleanup hook; hooks run after the drain, last registered first. */
+  onShutdown(name: string, fn: () => unknown, options?: { timeout?: number }): this
+  /** Adds a check to readiness, e.g. a database ping; checks run concurrently. */
+  addReadinessCheck(name: string, fn: () => unknown, options?: { timeout?: number }): this
+  /** Evaluates readiness: not ready once draining, or when a check fails or times out. */
+  checkReadiness(): Promise<Readiness>
+  /** Request handler for liveness: 200 while the process runs, draining included. */
+  readonly health: RequestHandler
+  /** Request handler for readiness: 200 when ready, else 503 with the failing checks. */
+  readonly readiness: RequestHandler
+  /** Starts the shutdown; every call returns the same promise, which never rejects. */
+  shutdown(reason?: string): Promise<ShutdownReport>
+}
+
+/** Creates a handle that drains the servers attached to it; options are validated here. */
+export function lameduck(options?: LameduckOptions): Lameduck {
+  const config = validateOptions(options)
+  const { logger } = config
+  const controller = new AbortController()
+  const trackers = new Map<HttpServer | HttpsServer, ConnectionTracker>()
+  const hooks: Hook[] = []
+  const checks: ReadinessCheck[] = []
+  let state: State = 'serving'
+  let shutdownPromise: Promise<ShutdownReport> | undefined
+  let onDrained: (() => void) | undefined
+
+  const getState = () => state
+
+  function onTrackerEmpty(): void {
+    if (onDrained !== undefined && [...trackers.values()].every((t) => t.size === 0)) onDrained()
+  }
+
+  function named(method: string, name: unknown, fn: unknown): void {
+    if (typeof name !== 'string' || name === '') {
+      throw new InvalidOptionError(`${method}(name)`, 'a non-empty string', name)
+    }
+    if (typeof fn !== 'function') throw new InvalidOptionError(`${method}(fn)`, 'a function', fn)
+  }
+
+  function timeoutOf(method: string, options: unknown, fallback: number): number {
+    if (options === undefined) return fallback
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidOptionError(`${method}(options)`, 'an object', options)
+    }
+    const extra = Object.keys(options).filter((key) => key !== 'timeout')
+    if (extra.length > 0) {
+      throw new InvalidOptionError(`${method}(options)`, 'only the key "timeout"', extra[0])
+    }
+    const { timeout } = options as { timeout?: unknown }
+    return timeout === undefined
+      ? fallback
+      : validateDuration(`${method}(options.timeout)`, timeout, 1)
+  }
+
+  function phase(name: string, reason: string, started: number): void {
+    const elapsed = Math.round(performance.now() - started)
+    if (phaseChannel.hasSubscribers) phaseChannel.publish({ phase: name, reason, elapsed })
+    logger.debug({ phase: name, elapsed }, `lameduck: ${name}`)
+  }
+
+  async function run(reason: string): Promise<ShutdownReport> {
+    const started = performance.now()
+    const deadline = started + config.timeout
+    state = 'draining'
+    controller.abort()
+    logger.info({ reason, servers: trackers.size }, 'lameduck: draining')
+    phase('draining', reason, started)
+
+    if (config.delay > 0) {
+      phase('delay', reason, started)
+      // A plain (referenced) timer: the process must not exit halfway through its own shutdown.
+      await new Promise((resolve) => setTimeout(resolve, config.delay))
+    }
+    const drainStarted = performance.now()
+    phase('drain', reason, started)
+    const drained = new Promise<void>((resolve) => {
+      onDrained = resolve
+    })
+    for (const tracker of trackers.values()) tracker.drain(config.idleGrace)
+    onTrackerEmpty()
+    let deadlineTimer: NodeJS.Timeout | undefined
+    const deadlineHit = new Promise<'deadline'>((resolve) => {
+      deadlineTimer = setTimeout(() => resolve('deadline'), Math.max(0, deadline - drainStarted))
+    })
+    if ((await Promise.race([drained, deadlineHit])) === 'deadline') {
+      for (const tracker of trackers.values()) tracker.destroyAll()
+      // Destroyed sockets report 'close' within a tick or two.
+      await drained
+    }
+    clearTimeout(deadlineTimer)
+    for (const tracker of trackers.values()) tracker.release()
+    const hooksStarted = performance.now()
+    phase('hooks', reason, started)
+    const hookResults = await runHooks(hooks, logger)
+    const finished = performance.now()
+
+    const report = buildReport(reason, hookResults, {
+      delay: drainStarted - started,
+      drain: hooksStarted - drainStarted,
+      hooks: finished - hooksStarted,
+      total: finished - started,
+    })
+    state = 'closed'
+    unsubscribeSignals()
+    phase('closed', reason, started)
+    if (reportChannel.hasSubscribers) reportChannel.publish(report)
+    if (report.ok) logger.info({ report }, 'lameduck: shutdown complete')
+    else
+      logger.warn({ report }, 'lameduck: shutdown complete with forced connections or failed hooks')
+    return report
+  }
+
+  function buildReport(
+    reason: string,
+    hookResults: HookResult[],
+    ms: ShutdownReport['durations'],
+  ): ShutdownReport {
+    const sum = (key: keyof ConnectionTracker['counts']) =>
+      [...trackers.values()].reduce((total, t) => total + t.counts[key], 0)
+    const report: ShutdownReport = {
+      reason,
+      ok: sum('forced') === 0 && hookResults.every((h) => h.status === 'ok'),
+      durations: {
+        delay: Math.round(ms.delay),
+        drain: Math.round(ms.drain),
+        hooks: Math.round(ms.hooks),
+        total: Math.round(ms.total),
+      },
+      requests: { drained: sum('requests'), forced: sum('forcedRequests') },
+      sockets: {
+        idleClosed: sum('idleClosed'),
+        forced: sum('forced'),
+        forcedUpgraded: sum('forcedUpgraded'),
+      },
+      hooks: hookResults,
+    }
+    return report
+  }
+
+  const handle: Lameduck = {
+    get state() {
+      return state
+    },
+    signal: controller.signal,
+    attach(server) {
+      const candidate: unknown = server
+      if (!(candidate instanceof HttpServer || candidate instanceof HttpsServer)) {
+        throw new InvalidOptionError('attach(server)', 'a node:http or node:https Server', server)
+      }
+      if (state !== 'serving') {
+        throw new InvalidStateError(
+          `attach() called while ${state}: attach servers before shutdown`,
+        )
+      }
+      if (trackers.has(server)) {
+        throw new InvalidStateError('attach() called twice with the same server')
+      }
+      trackers.set(server, trackConnections(server, onTrackerEmpty))
+      return handle
+    },
+    onShutdown(name, fn, opts) {
+      named('onShutdown', name, fn)
+      const timeout = timeoutOf('onShutdown', opts, config.hookTimeout)
+      if (state !== 'serving') {
+        throw new InvalidStateError(`onShutdown() called while ${state}: the hooks have been read`)
+      }
+      hooks.push({ name, fn, timeout })
+      return handle
+    },
+    addReadinessCheck(name, fn, opts) {
+      named('addReadinessCheck', name, fn)
+      checks.push({ name, fn, timeout: timeoutOf('addReadinessCheck', opts, config.checkTimeout) })
+      return handle
+    },
+    checkReadiness: () => checkReadiness(getState, checks),
+    health(_req, res) {
+      sendJson(res, 200, { status: 'ok', state })
+    },
+    readiness(_req, res) {
+      if (state !== 'serving') {
+        sendJson(res, 503, { status: 'draining', state })
+        return
+      }
+      checkReadiness(getState, checks).then((result) => {
+        sendJson(res, result.ready ? 200 : 503, {
+          status: result.ready ? 'ready' : 'unready',
+          state: result.state,
+          checks: result.checks,
+        })
+      })
+    },
+    shutdown(reason = 'shutdown()') {
+      if (typeof reason !== 'string') {
+        throw new InvalidOptionError('shutdown(reason)', 'a string', reason)
+      }
+      shutdownPromise ??= run(reason)
+      return shutdownPromise
+    },
+  }
+
+  const unsubscribeSignals =
+    config.signals === false
+      ? () => {}
+      : handleSignals({
+          signals: config.signals,
+          logger,
+          shutdown: (reason) => handle.shutdown(reason),
+        })
+
+  return handle
+}

@@ -1,0 +1,155 @@
+import { InvalidOptionError } from './errors.js'
+import { type Logger, silentLogger } from './logger.js'
+
+export type ShutdownSignal = 'SIGTERM' | 'SIGINT' | 'SIGHUP' | 'SIGQUIT' | 'SIGUSR1' | 'SIGUSR2'
+
+export interface LameduckOptions {
+  /**
+   * Deadline in ms for the whole drain, counted from the moment shutdown starts (the `delay`
+   * included). Sockets still open then are destroyed and reported.
+   * @default 10000
+   */
+  timeout?: number
+  /**
+   * Ms to keep serving normally after readiness flips to 503 and before the listener closes, so
+   * load balancers stop routing here first. Must be less than `timeout`.
+   * @default 0
+   */
+  delay?: number
+  /**
+   * During the drain, a keep-alive socket is closed only after it has been idle this many ms; a
+   * request arriving earlier is served with `Connection: close`. 0 closes idle sockets at once,
+   * which races clients that have a request on the wire.
+   * @default 1000
+   */
+  idleGrace?: number
+  /**
+   * Default timeout in ms of each cleanup hook registered with `onShutdown`.
+   * @default 5000
+   */
+  hookTimeout?: number
+  /**
+   * Default timeout in ms of each readiness check.
+   * @default 1000
+   */
+  checkTimeout?: number
+  /**
+   * Process signals that start the shutdown and then exit the process (0 when clean, 1 when
+   * anything was forced or a hook failed); a second one exits at once (128 + signal number).
+   * `false` leaves signals and `process.exit` alone.
+   * @default ['SIGTERM', 'SIGINT']
+   */
+  signals?: readonly ShutdownSignal[] | false
+  /**
+   * A pino-compatible logger.
+   * @default a silent logger
+   */
+  logger?: Logger
+}
+
+export interface ResolvedOptions {
+  readonly timeout: number
+  readonly delay: number
+  readonly idleGrace: number
+  readonly hookTimeout: number
+  readonly checkTimeout: number
+  readonly signals: readonly ShutdownSignal[] | false
+  readonly logger: Logger
+}
+
+export const DEFAULTS: ResolvedOptions = Object.freeze({
+  timeout: 10_000,
+  delay: 0,
+  idleGrace: 1_000,
+  hookTimeout: 5_000,
+  checkTimeout: 1_000,
+  signals: Object.freeze(['SIGTERM', 'SIGINT'] as const),
+  logger: silentLogger,
+})
+
+const SIGNALS: ReadonlySet<string> = new Set<ShutdownSignal>([
+  'SIGTERM',
+  'SIGINT',
+  'SIGHUP',
+  'SIGQUIT',
+  'SIGUSR1',
+  'SIGUSR2',
+])
+
+const LOG_METHODS = ['debug', 'info', 'warn', 'error'] as const
+
+export function validateOptions(input: unknown): ResolvedOptions {
+  if (input === undefined) return DEFAULTS
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new InvalidOptionError('options', 'an object', input)
+  }
+  const options = input as Record<string, unknown>
+  for (const key of Object.keys(options)) {
+    if (!(key in DEFAULTS)) {
+      throw new InvalidOptionError(key, `one of ${Object.keys(DEFAULTS).join(', ')}`, 'unknown key')
+    }
+  }
+  const resolved: ResolvedOptions = {
+    timeout: duration(options, 'timeout', 1),
+    delay: duration(options, 'delay', 0),
+    idleGrace: duration(options, 'idleGrace', 0),
+    hookTimeout: duration(options, 'hookTimeout', 1),
+    checkTimeout: duration(options, 'checkTimeout', 1),
+    signals: signals(options.signals),
+    logger: logger(options.logger),
+  }
+  if (resolved.delay >= resolved.timeout) {
+    throw new InvalidOptionError(
+      'delay',
+      `a number of ms less than timeout (${resolved.timeout})`,
+      resolved.delay,
+    )
+  }
+  return Object.freeze(resolved)
+}
+
+type DurationKey = 'timeout' | 'delay' | 'idleGrace' | 'hookTimeout' | 'checkTimeout'
+
+function duration(options: Record<string, unknown>, key: DurationKey, min: number): number {
+  const value = options[key]
+  if (value === undefined) return DEFAULTS[key]
+  return validateDuration(key, value, min)
+}
+
+/** Also used for per-call `{ timeout }` options. */
+export function validateDuration(name: string, value: unknown, min: number): number {
+  // setTimeout clamps anything above 2^31-1 ms to 1 ms, which would turn a long deadline into none.
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 2 ** 31 - 1) {
+    throw new InvalidOptionError(name, `an integer number of ms from ${min} to 2147483647`, value)
+  }
+  return value
+}
+
+function signals(value: unknown): readonly ShutdownSignal[] | false {
+  if (value === undefined) return DEFAULTS.signals
+  if (value === false) return false
+  const expected = `false or an array of ${[...SIGNALS].join(', ')}`
+  if (!Array.isArray(value)) throw new InvalidOptionError('signals', expected, value)
+  for (const signal of value) {
+    if (typeof signal !== 'string' || !SIGNALS.has(signal)) {
+      throw new InvalidOptionError('signals', expected, signal)
+    }
+  }
+  return Object.freeze([...new Set(value as ShutdownSignal[])])
+}
+
+function logger(value: unknown): Logger {
+  if (value === undefined) return DEFAULTS.logger
+  const missing =
+    typeof value !== 'object' || value === null
+      ? LOG_METHODS
+      : LOG_METHODS.filter((m) => typeof (value as Record<string, unknown>)[m] !== 'function')
+  if (missing.length > 0) {
+    throw new InvalidOptionError(
+      'logger',
+      'an object with debug, info, warn and error methods',
+      value,
+    )
+  }
+  return value as Logger
+}
