@@ -1,0 +1,64 @@
+import type { EventEmitter } from 'node:events'
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { type Lameduck, lameduck } from '@lameduck/core'
+import type { ContractApp, ContractOptions, TestCertificate } from '@lameduck/test-utils'
+
+/** The contract's routes as a plain node:http request listener. */
+export function contractRoutes(ld: Lameduck, probe: EventEmitter) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://x')
+    const ms = Number(url.searchParams.get('ms') ?? 0)
+    if (url.pathname === '/readyz') return ld.readiness(req, res)
+    if (url.pathname === '/healthz') return ld.health(req, res)
+    probe.emit('arrived', url.pathname, req.socket.remotePort)
+    switch (url.pathname) {
+      case '/fast':
+        return res.end('ok')
+      case '/slow':
+        return setTimeout(() => res.end('slow'), ms)
+      case '/hang':
+        return
+      case '/stream':
+        res.write('first,')
+        return setTimeout(() => res.end('last'), ms)
+      case '/upload': {
+        let bytes = 0
+        req.on('data', (chunk: Buffer) => {
+          bytes += chunk.length
+        })
+        return req.on('end', () => res.end(String(bytes)))
+      }
+      default:
+        res.statusCode = 404
+        return res.end()
+    }
+  }
+}
+
+/** A node:http (or, given a certificate, node:https) server on 127.0.0.1 with lameduck attached. */
+export async function startCoreApp(
+  options: ContractOptions,
+  probe: EventEmitter,
+  tls?: TestCertificate,
+): Promise<ContractApp & { ld: Lameduck }> {
+  const ld = lameduck({ ...options, signals: false })
+  const routes = contractRoutes(ld, probe)
+  const server = tls === undefined ? createHttpServer(routes) : createHttpsServer(tls, routes)
+  ld.attach(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    ld,
+    port: (server.address() as AddressInfo).port,
+    shutdown: () => ld.shutdown(),
+    async dispose() {
+      server.closeAllConnections()
+      if (server.listening) await new Promise((resolve) => server.close(resolve))
+    },
+  }
+}

@@ -1,0 +1,243 @@
+import { EventEmitter } from 'node:events'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { keepAliveLoad, type LoadClient } from './load.js'
+import { connectOutcome, RawClient } from './raw-client.js'
+
+/**
+ * What an integration under test serves. Routes:
+ * - `GET /fast`: 200 `ok`
+ * - `GET /slow?ms=N`: 200 `slow` after N ms
+ * - `GET /hang`: never answers
+ * - `GET /stream?ms=N`: sends headers and a first chunk at once, ends N ms later
+ * - `POST /upload`: reads the body, answers 200 with its length in bytes
+ * - `GET /readyz` and `GET /healthz`: readiness and liveness
+ * Every route except the health routes emits `'arrived'` on the probe once its request is in,
+ * with the path and the client's port (`req.socket.remotePort`).
+ */
+export interface ContractApp {
+  port: number
+  /** Starts the shutdown the way users of this integration do. */
+  shutdown(): Promise<ContractReport>
+  /** Tears down whatever the test left running. */
+  dispose(): Promise<void>
+}
+
+/** The part of lameduck's shutdown report the contract checks. */
+export interface ContractReport {
+  ok: boolean
+  requests: { drained: number; forced: number }
+  sockets: { idleClosed: number; forced: number }
+}
+
+export interface ContractOptions {
+  timeout: number
+  delay: number
+  idleGrace: number
+}
+
+export type ContractFactory = (
+  options: ContractOptions,
+  probe: EventEmitter,
+) => Promise<ContractApp>
+
+const defaults: ContractOptions = { timeout: 5_000, delay: 0, idleGrace: 50 }
+
+/** The shutdown semantics every lameduck integration must have, run against a real server. */
+export function describeShutdownContract(name: string, factory: ContractFactory): void {
+  async function start(options: Partial<ContractOptions> = {}) {
+    const probe = new EventEmitter()
+    const app = await factory({ ...defaults, ...options }, probe)
+    onTestFinished(() => app.dispose())
+    const arrived = (count = 1) =>
+      new Promise<void>((resolve) => {
+        let seen = 0
+        const onArrived = () => {
+          if (++seen < count) return
+          probe.off('arrived', onArrived)
+          resolve()
+        }
+        probe.on('arrived', onArrived)
+      })
+    const connectionsOpen = (count: number) =>
+      new Promise<void>((resolve) => {
+        const ports = new Set<number>()
+        const onArrived = (_path: string, port: number) => {
+          ports.add(port)
+          if (ports.size < count) return
+          probe.off('arrived', onArrived)
+          resolve()
+        }
+        probe.on('arrived', onArrived)
+      })
+    return { app, arrived, connectionsOpen }
+  }
+
+  async function client(port: number) {
+    const raw = await RawClient.connect(port)
+    onTestFinished(() => raw.close())
+    return raw
+  }
+
+  describe(`shutdown contract: ${name}`, { timeout: 15_000 }, () => {
+    it('answers an in-flight request with Connection: close and closes its socket after it', async () => {
+      const { app, arrived } = await start()
+      const raw = await client(app.port)
+      const inRequest = arrived()
+      raw.send('GET', '/slow?ms=200')
+      await inRequest
+      const report = app.shutdown()
+      const response = await raw.read()
+      expect(response.status).toBe(200)
+      expect(response.body).toBe('slow')
+      expect(response.headers.connection).toBe('close')
+      expect((await raw.closed).error).toBeUndefined()
+      const result = await report
+      expect(result.ok).toBe(true)
+      expect(result.requests.drained).toBe(1)
+      expect(result.sockets.idleClosed).toBe(0)
+    })
+
+    it('serves a request that arrives on a kept-alive socket during the drain', async () => {
+      const { app } = await start({ idleGrace: 2_000 })
+      const raw = await client(app.port)
+      const first = await raw.request('GET', '/fast')
+      expect(first.headers.connection).toBe('keep-alive')
+      const report = app.shutdown()
+      expect(await connectOutcome(app.port)).toBe('ECONNREFUSED')
+      const second = await raw.request('GET', '/fast')
+      expect(second.status).toBe(200)
+      expect(second.body).toBe('ok')
+      expect(second.headers.connection).toBe('close')
+      await raw.closed
+      // The drain ends with the last socket, not with the idle grace.
+      const result = await report
+      expect(result.sockets.idleClosed).toBe(0)
+      expect(result.requests.drained).toBe(1)
+    })
+
+    it('closes idle keep-alive sockets after the idle grace, long before keepAliveTimeout', async () => {
+      const { app } = await start({ idleGrace: 50 })
+      const clients = await Promise.all([client(app.port), client(app.port), client(app.port)])
+      for (const raw of clients) expect((await raw.request('GET', '/fast')).status).toBe(200)
+      const result = await app.shutdown()
+      expect(result.sockets.idleClosed).toBe(3)
+      expect(result.ok).toBe(true)
+      for (const raw of clients) await raw.closed
+    })
+
+    it('refuses new connections once the listener has closed', async () => {
+      const { app, arrived } = await start()
+      const raw = await client(app.port)
+      const inRequest = arrived()
+      raw.send('GET', '/slow?ms=300')
+      await inRequest
+      const report = app.shutdown()
+      expect(await connectOutcome(app.port)).toBe('ECONNREFUSED')
+      expect((await raw.read()).status).toBe(200)
+      await report
+    })
+
+    it('answers readiness 503 during the delay while other routes still answer normally', async () => {
+      const { app } = await start({ delay: 400, timeout: 3_000 })
+      const before = await client(app.port)
+      expect((await before.request('GET', '/readyz')).status).toBe(200)
+      const report = app.shutdown()
+      const readiness = await before.request('GET', '/readyz')
+      expect(readiness.status).toBe(503)
+      expect(readiness.headers.connection).toBe('keep-alive')
+      // A new connection is still accepted and served normally during the delay.
+      const during = await client(app.port)
+      const response = await during.request('GET', '/fast')
+      expect(response.status).toBe(200)
+      expect(response.headers.connection).toBe('keep-alive')
+      expect((await during.request('GET', '/healthz')).status).toBe(200)
+      await report
+      expect(await connectOutcome(app.port)).toBe('ECONNREFUSED')
+    })
+
+    it('destroys a hung request at the deadline and reports it', async () => {
+      const { app, arrived } = await start({ timeout: 300 })
+      const raw = await client(app.port)
+      const inRequest = arrived()
+      raw.send('GET', '/hang')
+      await inRequest
+      const result = await app.shutdown()
+      expect(result.ok).toBe(false)
+      expect(result.requests.forced).toBe(1)
+      expect(result.sockets.forced).toBe(1)
+      await raw.closed
+    })
+
+    it('puts Connection: close on the last of pipelined requests and answers them all', async () => {
+      const { app, arrived } = await start()
+      const raw = await client(app.port)
+      const bothIn = arrived(2)
+      raw.send('GET', '/slow?ms=150')
+      raw.send('GET', '/slow?ms=100')
+      await bothIn
+      const report = app.shutdown()
+      const first = await raw.read()
+      const second = await raw.read()
+      expect([first.status, second.status]).toEqual([200, 200])
+      expect(first.headers.connection).toBe('keep-alive')
+      expect(second.headers.connection).toBe('close')
+      await raw.closed
+      expect((await report).requests.drained).toBe(2)
+    })
+
+    it('lets a response whose headers were already sent finish, then closes the idle socket', async () => {
+      const { app, arrived } = await start({ idleGrace: 50 })
+      const raw = await client(app.port)
+      const inRequest = arrived()
+      raw.send('GET', '/stream?ms=150')
+      await inRequest
+      const report = app.shutdown()
+      const response = await raw.read()
+      expect(response.body).toBe('first,last')
+      expect(response.headers.connection).toBe('keep-alive')
+      await raw.closed
+      const result = await report
+      expect(result.sockets.idleClosed).toBe(1)
+      expect(result.ok).toBe(true)
+    })
+
+    it('reads an upload that is still arriving to the end and answers it', async () => {
+      const { app, arrived } = await start()
+      const raw = await client(app.port)
+      const inRequest = arrived()
+      raw.socket.write('POST /upload HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\nhello')
+      await inRequest
+      const report = app.shutdown()
+      raw.socket.write('world')
+      const response = await raw.read()
+      expect(response.status).toBe(200)
+      expect(response.body).toBe('10')
+      expect(response.headers.connection).toBe('close')
+      expect((await report).ok).toBe(true)
+    })
+
+    it('returns the same report to every shutdown() call', async () => {
+      const { app } = await start()
+      const first = app.shutdown()
+      expect(app.shutdown()).toBe(first)
+      expect(await first).toBe(await app.shutdown())
+    })
+
+    for (const loadClient of ['undici', 'node-agent'] satisfies LoadClient[]) {
+      it(`loses no request written to an open connection under keep-alive load (${loadClient})`, async () => {
+        const { app, connectionsOpen } = await start({ idleGrace: 200 })
+        const load = keepAliveLoad({ port: app.port, client: loadClient, connections: 50 })
+        // Every connection accepted: one still in the kernel's accept queue when the listener
+        // closes is reset by the kernel, a race only the readiness `delay` avoids.
+        await connectionsOpen(50)
+        const result = await app.shutdown()
+        const outcome = await load.done
+        expect(outcome.lost).toEqual([])
+        expect(outcome.non2xx).toBe(0)
+        expect(outcome.ok).toBeGreaterThan(150)
+        expect(result.ok).toBe(true)
+        expect(result.requests.drained).toBeGreaterThan(0)
+      })
+    }
+  })
+}

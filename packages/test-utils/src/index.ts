@@ -1,0 +1,10 @@
+export {
+  type ContractApp,
+  type ContractFactory,
+  type ContractOptions,
+  type ContractReport,
+  describeShutdownContract,
+} from './contract.js'
+export { keepAliveLoad, type Load, type LoadClient, type LoadResult } from './load.js'
+export { connectOutcome, RawClient, type RawResponse } from './raw-client.js'
+export { type TestCertificate, testCertificate } from './tls.js'

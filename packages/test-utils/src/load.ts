@@ -1,0 +1,110 @@
+import { Agent as HttpAgent, request as httpRequest } from 'node:http'
+import { Pool } from 'undici'
+
+export type LoadClient = 'undici' | 'node-agent'
+
+export interface LoadOptions {
+  port: number
+  client: LoadClient
+  /** Concurrent keep-alive connections, each looping one request at a time. */
+  connections?: number
+  path?: string
+  /** Hard bound on the run: the loops stop by themselves after this many ms. */
+  maxDuration?: number
+}
+
+export interface LoadResult {
+  /** Requests answered 2xx. */
+  ok: number
+  /** Requests answered with another status. */
+  non2xx: number
+  /** Connection attempts refused: the request was never written, so nothing was lost. */
+  refused: number
+  /** Requests written to a connection that ended without their response. */
+  lost: string[]
+}
+
+export interface Load {
+  /** Resolves when every loop has ended: refused by a closed server, or stopped. */
+  readonly done: Promise<LoadResult>
+  stop(): Promise<LoadResult>
+}
+
+/** A bounded keep-alive load: each connection loops requests until the server refuses it. */
+export function keepAliveLoad(options: LoadOptions): Load {
+  const { port, client, connections = 50, path = '/fast', maxDuration = 10_000 } = options
+  const result: LoadResult = { ok: 0, non2xx: 0, refused: 0, lost: [] }
+  const send =
+    client === 'undici' ? undiciSender(port, connections) : agentSender(port, connections)
+  let stopped = false
+  const timer = setTimeout(() => {
+    stopped = true
+  }, maxDuration)
+
+  async function loop(): Promise<void> {
+    while (!stopped) {
+      try {
+        const status = await send.request(path)
+        if (status >= 200 && status < 300) result.ok++
+        else result.non2xx++
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? String(error)
+        if (code === 'ECONNREFUSED') {
+          result.refused++
+          return
+        }
+        result.lost.push(code)
+      }
+    }
+  }
+
+  const done = Promise.all(Array.from({ length: connections }, loop)).then(async () => {
+    clearTimeout(timer)
+    await send.close()
+    return result
+  })
+  return {
+    done,
+    stop() {
+      stopped = true
+      return done
+    },
+  }
+}
+
+interface Sender {
+  request(path: string): Promise<number>
+  close(): Promise<void>
+}
+
+function undiciSender(port: number, connections: number): Sender {
+  const pool = new Pool(`http://127.0.0.1:${port}`, { connections, pipelining: 1 })
+  return {
+    async request(path) {
+      const res = await pool.request({ path, method: 'GET' })
+      await res.body.dump()
+      return res.statusCode
+    },
+    close: () => pool.destroy(),
+  }
+}
+
+function agentSender(port: number, connections: number): Sender {
+  const agent = new HttpAgent({ keepAlive: true, maxSockets: connections })
+  return {
+    request(path) {
+      return new Promise((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path, agent }, (res) => {
+          res.resume()
+          res.on('end', () => resolve(res.statusCode ?? 0))
+          res.on('error', reject)
+        })
+        req.on('error', reject)
+        req.end()
+      })
+    },
+    async close() {
+      agent.destroy()
+    },
+  }
+}

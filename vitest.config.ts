@@ -1,0 +1,21 @@
+import { defineConfig } from 'vitest/config'
+
+// Tests run on the TypeScript sources through the `@lameduck/source` export condition; child
+// process fixtures import the built packages, so `pnpm test` builds first.
+const conditions = ['@lameduck/source', 'module', 'node', 'development|production']
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: { name: 'core', include: ['packages/core/test/**/*.test.ts'] },
+      },
+    ],
+    testTimeout: 15_000,
+    hookTimeout: 15_000,
+    teardownTimeout: 5_000,
+  },
+})
