@@ -16,7 +16,7 @@ export class LameduckError extends Error {
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== 'object' || value === null || !(kLameduckError in value)) return false
     // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass `instanceof` was asked about.
-    return this === LameduckError || (value as Error).name === this.name
+    return this === LameduckError || (value as { name?: unknown }).name === this.name
   }
 }
 

@@ -54,6 +54,7 @@ export async function startCoreApp(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
     ld,
+    tls: tls !== undefined,
     port: (server.address() as AddressInfo).port,
     shutdown: () => ld.shutdown(),
     async dispose() {

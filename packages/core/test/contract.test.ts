@@ -1,4 +1,9 @@
-import { describeShutdownContract } from '@lameduck/test-utils'
+import { describeShutdownContract, testCertificate } from '@lameduck/test-utils'
 import { startCoreApp } from './app.js'
 
 describeShutdownContract('node:http', (options, probe) => startCoreApp(options, probe))
+
+const certificate = await testCertificate()
+describeShutdownContract('node:https', (options, probe) =>
+  startCoreApp(options, probe, certificate),
+)

@@ -16,6 +16,8 @@ import { connectOutcome, RawClient } from './raw-client.js'
  */
 export interface ContractApp {
   port: number
+  /** The app speaks HTTPS. */
+  tls?: boolean
   /** Starts the shutdown the way users of this integration do. */
   shutdown(): Promise<ContractReport>
   /** Tears down whatever the test left running. */
@@ -47,6 +49,7 @@ export function describeShutdownContract(name: string, factory: ContractFactory)
   async function start(options: Partial<ContractOptions> = {}) {
     const probe = new EventEmitter()
     const app = await factory({ ...defaults, ...options }, probe)
+    tls = app.tls === true
     onTestFinished(() => app.dispose())
     const arrived = (count = 1) =>
       new Promise<void>((resolve) => {
@@ -72,8 +75,9 @@ export function describeShutdownContract(name: string, factory: ContractFactory)
     return { app, arrived, connectionsOpen }
   }
 
+  let tls = false
   async function client(port: number) {
-    const raw = await RawClient.connect(port)
+    const raw = await RawClient.connect(port, tls)
     onTestFinished(() => raw.close())
     return raw
   }
@@ -226,7 +230,7 @@ export function describeShutdownContract(name: string, factory: ContractFactory)
     for (const loadClient of ['undici', 'node-agent'] satisfies LoadClient[]) {
       it(`loses no request written to an open connection under keep-alive load (${loadClient})`, async () => {
         const { app, connectionsOpen } = await start({ idleGrace: 200 })
-        const load = keepAliveLoad({ port: app.port, client: loadClient, connections: 50 })
+        const load = keepAliveLoad({ port: app.port, client: loadClient, tls, connections: 50 })
         // Every connection accepted: one still in the kernel's accept queue when the listener
         // closes is reset by the kernel, a race only the readiness `delay` avoids.
         await connectionsOpen(50)

@@ -1,4 +1,5 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { Pool } from 'undici'
 
 export type LoadClient = 'undici' | 'node-agent'
@@ -6,6 +7,8 @@ export type LoadClient = 'undici' | 'node-agent'
 export interface LoadOptions {
   port: number
   client: LoadClient
+  /** Speak TLS (any certificate accepted). */
+  tls?: boolean
   /** Concurrent keep-alive connections, each looping one request at a time. */
   connections?: number
   path?: string
@@ -32,10 +35,11 @@ export interface Load {
 
 /** A bounded keep-alive load: each connection loops requests until the server refuses it. */
 export function keepAliveLoad(options: LoadOptions): Load {
-  const { port, client, connections = 50, path = '/fast', maxDuration = 10_000 } = options
+  const { port, client, tls = false, connections = 50, path = '/fast' } = options
+  const { maxDuration = 10_000 } = options
   const result: LoadResult = { ok: 0, non2xx: 0, refused: 0, lost: [] }
   const send =
-    client === 'undici' ? undiciSender(port, connections) : agentSender(port, connections)
+    client === 'undici' ? undiciSender(port, connections, tls) : agentSender(port, connections, tls)
   let stopped = false
   const timer = setTimeout(() => {
     stopped = true
@@ -77,8 +81,12 @@ interface Sender {
   close(): Promise<void>
 }
 
-function undiciSender(port: number, connections: number): Sender {
-  const pool = new Pool(`http://127.0.0.1:${port}`, { connections, pipelining: 1 })
+function undiciSender(port: number, connections: number, tls: boolean): Sender {
+  const pool = new Pool(`${tls ? 'https' : 'http'}://127.0.0.1:${port}`, {
+    connections,
+    pipelining: 1,
+    connect: { rejectUnauthorized: false },
+  })
   return {
     async request(path) {
       const res = await pool.request({ path, method: 'GET' })
@@ -89,12 +97,14 @@ function undiciSender(port: number, connections: number): Sender {
   }
 }
 
-function agentSender(port: number, connections: number): Sender {
-  const agent = new HttpAgent({ keepAlive: true, maxSockets: connections })
+function agentSender(port: number, connections: number, tls: boolean): Sender {
+  const options = { keepAlive: true, maxSockets: connections, rejectUnauthorized: false }
+  const agent = tls ? new HttpsAgent(options) : new HttpAgent(options)
+  const request = tls ? httpsRequest : httpRequest
   return {
     request(path) {
       return new Promise((resolve, reject) => {
-        const req = httpRequest({ host: '127.0.0.1', port, path, agent }, (res) => {
+        const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
           res.resume()
           res.on('end', () => resolve(res.statusCode ?? 0))
           res.on('error', reject)

@@ -1,5 +1,6 @@
 import { once } from 'node:events'
 import { connect, type Socket } from 'node:net'
+import { connect as connectTls } from 'node:tls'
 
 export interface RawResponse {
   status: number
@@ -36,9 +37,12 @@ export class RawClient {
     })
   }
 
-  static async connect(port: number): Promise<RawClient> {
-    const socket = connect({ port, host: '127.0.0.1' })
-    await once(socket, 'connect')
+  /** Connects over TCP, or over TLS (any certificate accepted) when `tls` is true. */
+  static async connect(port: number, tls = false): Promise<RawClient> {
+    const socket = tls
+      ? connectTls({ port, host: '127.0.0.1', rejectUnauthorized: false })
+      : connect({ port, host: '127.0.0.1' })
+    await once(socket, tls ? 'secureConnect' : 'connect')
     return new RawClient(socket)
   }
 

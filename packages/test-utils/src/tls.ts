@@ -8,8 +8,9 @@ export interface TestCertificate {
 /** A self-signed certificate for 127.0.0.1 and localhost, made at test time. */
 export async function testCertificate(): Promise<TestCertificate> {
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
-    keySize: 2048,
-    days: 1,
+    keyType: 'ec',
+    curve: 'P-256',
+    notAfterDate: new Date(Date.now() + 24 * 3600_000),
     extensions: [
       {
         name: 'subjectAltName',

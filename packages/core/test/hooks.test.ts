@@ -1,0 +1,66 @@
+import { InvalidStateError, lameduck } from '@lameduck/core'
+import { describe, expect, it } from 'vitest'
+
+describe('cleanup hooks', () => {
+  it('run after the drain, last registered first', async () => {
+    const ld = lameduck({ signals: false })
+    const order: string[] = []
+    ld.onShutdown('pool', () => {
+      order.push(`pool:${ld.state}`)
+    })
+    ld.onShutdown('cache', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      order.push('cache')
+    })
+    const report = await ld.shutdown()
+    expect(order).toEqual(['cache', 'pool:draining'])
+    expect(report.hooks.map((h) => [h.name, h.status])).toEqual([
+      ['cache', 'ok'],
+      ['pool', 'ok'],
+    ])
+    expect(report.ok).toBe(true)
+    expect(ld.state).toBe('closed')
+  })
+
+  it('report a hook that throws or hangs and still run the others', async () => {
+    const errors: unknown[] = []
+    const logger = {
+      debug() {},
+      info() {},
+      warn() {},
+      error: (obj: Record<string, unknown>) => errors.push(obj),
+    }
+    const ld = lameduck({ signals: false, hookTimeout: 50, logger })
+    const ran: string[] = []
+    ld.onShutdown('first', () => ran.push('first'))
+    ld.onShutdown('hangs', () => new Promise(() => {}))
+    ld.onShutdown('rejects', () => Promise.reject(new Error('nope')))
+    ld.onShutdown('throws', () => {
+      throw new Error('boom')
+    })
+    ld.onShutdown('slow but allowed', () => new Promise((r) => setTimeout(r, 80)), {
+      timeout: 500,
+    })
+    const report = await ld.shutdown()
+    expect(ran).toEqual(['first'])
+    expect(report.hooks.map((h) => [h.name, h.status])).toEqual([
+      ['slow but allowed', 'ok'],
+      ['throws', 'error'],
+      ['rejects', 'error'],
+      ['hangs', 'timeout'],
+      ['first', 'ok'],
+    ])
+    expect((report.hooks[1]?.error as Error).message).toBe('boom')
+    expect(report.hooks[3]?.ms).toBeGreaterThanOrEqual(49)
+    expect(report.ok).toBe(false)
+    expect(errors).toHaveLength(3)
+    expect(errors[0]).toMatchObject({ hook: 'throws', err: expect.any(Error) })
+  })
+
+  it('cannot be added once the shutdown has started', async () => {
+    const ld = lameduck({ signals: false })
+    const done = ld.shutdown()
+    expect(() => ld.onShutdown('late', () => {})).toThrow(InvalidStateError)
+    await done
+  })
+})
