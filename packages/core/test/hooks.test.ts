@@ -50,7 +50,7 @@ describe('cleanup hooks', () => {
       ['hangs', 'timeout'],
       ['first', 'ok'],
     ])
-    expect((report.hooks[1]?.error as Error).message).toBe('boom')
+    expect(report.hooks[1]).toMatchObject({ error: new Error('boom') })
     expect(report.hooks[3]?.ms).toBeGreaterThanOrEqual(49)
     expect(report.ok).toBe(false)
     expect(errors).toHaveLength(3)

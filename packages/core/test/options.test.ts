@@ -41,7 +41,7 @@ describe('options', () => {
     [{ signals: 'SIGTERM' }, 'signals', 'false or an array of SIGTERM', 'string "SIGTERM"'],
     [{ signals: ['SIGKILL'] }, 'signals', 'false or an array of SIGTERM', 'string "SIGKILL"'],
     [{ signals: true }, 'signals', 'false or an array', 'boolean true'],
-    [{ logger: console.log }, 'logger', 'debug, info, warn and error methods', 'function'],
+    [{ logger: () => {} }, 'logger', 'debug, info, warn and error methods', 'function'],
     [{ logger: { info() {} } }, 'logger', 'debug, info, warn and error methods', 'object'],
     [{ delay: 5_000, timeout: 5_000 }, 'delay', 'less than timeout (5000)', 'number 5000'],
     [{ timeot: 5_000 }, 'timeot', 'one of timeout, delay, idleGrace', 'unknown key'],
