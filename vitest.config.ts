@@ -11,7 +11,15 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'core', include: ['packages/core/test/**/*.test.ts'] },
+        test: {
+          name: 'core',
+          include: ['packages/core/test/**/*.test.ts'],
+          typecheck: {
+            enabled: true,
+            include: ['packages/core/test/**/*.test-d.ts'],
+            tsconfig: 'packages/core/tsconfig.json',
+          },
+        },
       },
     ],
     testTimeout: 15_000,

@@ -1,0 +1,40 @@
+import type { Server } from 'node:http'
+import {
+  type HookResult,
+  type Lameduck,
+  type LameduckOptions,
+  lameduck,
+  type Readiness,
+  type ShutdownReport,
+  type State,
+} from '@lameduck/core'
+import { describe, expectTypeOf, it } from 'vitest'
+
+describe('public types', () => {
+  it('types the handle', () => {
+    const ld = lameduck({ timeout: 10_000, delay: 0 })
+    expectTypeOf(ld).toEqualTypeOf<Lameduck>()
+    expectTypeOf(ld.state).toEqualTypeOf<State>()
+    expectTypeOf<State>().toEqualTypeOf<'serving' | 'draining' | 'closed'>()
+    expectTypeOf(ld.signal).toEqualTypeOf<AbortSignal>()
+    expectTypeOf(ld.shutdown()).resolves.toEqualTypeOf<ShutdownReport>()
+    expectTypeOf(ld.checkReadiness()).resolves.toEqualTypeOf<Readiness>()
+    expectTypeOf(ld.attach).parameter(0).toExtend<Server>()
+    expectTypeOf(ld.onShutdown('db', () => {})).toEqualTypeOf<Lameduck>()
+    expectTypeOf<ShutdownReport['hooks']>().toEqualTypeOf<HookResult[]>()
+  })
+
+  it('rejects wrong options at compile time', () => {
+    // @ts-expect-error timeout is a number of ms
+    lameduck({ timeout: '10s' })
+    // @ts-expect-error unknown option
+    lameduck({ timeot: 10 })
+    // @ts-expect-error SIGKILL cannot be handled
+    lameduck({ signals: ['SIGKILL'] })
+    expectTypeOf<LameduckOptions['signals']>().toEqualTypeOf<
+      | readonly ('SIGTERM' | 'SIGINT' | 'SIGHUP' | 'SIGQUIT' | 'SIGUSR1' | 'SIGUSR2')[]
+      | false
+      | undefined
+    >()
+  })
+})

@@ -1,0 +1,67 @@
+import { once } from 'node:events'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { lameduck } from '@lameduck/core'
+import { RawClient } from '@lameduck/test-utils'
+import { describe, expect, it, onTestFinished } from 'vitest'
+
+// A raw `upgrade` handler that echoes lines: the app owns the socket once it is upgraded.
+async function upgradeServer() {
+  const server: Server = createServer((_req, res) => res.end('ok'))
+  const upgraded: Socket[] = []
+  server.on('upgrade', (_req, socket: Socket) => {
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nupgrade: echo\r\nconnection: upgrade\r\n\r\n')
+    socket.on('data', (chunk) => socket.write(chunk))
+    upgraded.push(socket)
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  onTestFinished(() => {
+    for (const socket of upgraded) socket.destroy()
+    server.closeAllConnections()
+    server.close()
+  })
+  return { server, upgraded, port: (server.address() as AddressInfo).port }
+}
+
+async function upgrade(port: number) {
+  const raw = await RawClient.connect(port)
+  onTestFinished(() => raw.close())
+  raw.socket.write('GET / HTTP/1.1\r\nhost: x\r\nconnection: upgrade\r\nupgrade: echo\r\n\r\n')
+  await once(raw.socket, 'data')
+  return raw
+}
+
+describe('upgraded sockets', () => {
+  it('are left to the app during the drain, which ends when they close', async () => {
+    const { server, upgraded, port } = await upgradeServer()
+    const ld = lameduck({ signals: false, idleGrace: 20, timeout: 5_000 })
+    ld.attach(server)
+    const raw = await upgrade(port)
+    ld.signal.addEventListener('abort', () => {
+      // The app hears of the drain and closes its upgraded connections in its own protocol.
+      setTimeout(() => {
+        for (const socket of upgraded) socket.end('bye\n')
+      }, 100)
+    })
+    const report = await ld.shutdown()
+    expect(report.ok).toBe(true)
+    expect(report.sockets.idleClosed).toBe(0)
+    expect(report.durations.drain).toBeGreaterThanOrEqual(95)
+    expect((await raw.closed).error).toBeUndefined()
+  })
+
+  it('are destroyed at the deadline and reported', async () => {
+    const { server, port } = await upgradeServer()
+    const ld = lameduck({ signals: false, idleGrace: 20, timeout: 200 })
+    ld.attach(server)
+    const raw = await upgrade(port)
+    raw.socket.write('still here\n')
+    await once(raw.socket, 'data')
+    const report = await ld.shutdown()
+    expect(report.ok).toBe(false)
+    expect(report.sockets).toMatchObject({ forced: 1, forcedUpgraded: 1, idleClosed: 0 })
+    expect(report.requests.forced).toBe(0)
+    await raw.closed
+  })
+})
