@@ -1,0 +1,72 @@
+import { type ChildProcess, fork } from 'node:child_process'
+import { once } from 'node:events'
+import { connect, type Socket } from 'node:net'
+
+export type Mode = 'bare' | 'lameduck'
+
+export interface ServerProcess {
+  port: number
+  ask<T = Record<string, unknown>>(command: 'heap' | 'connections' | 'shutdown'): Promise<T>
+  stop(): Promise<void>
+}
+
+/** Starts server.mjs in its own process; `ask` sends it a command and awaits the answer. */
+export async function startServer(mode: Mode, idleGrace = 1_000): Promise<ServerProcess> {
+  const child: ChildProcess = fork(new URL('./server.mjs', import.meta.url), [mode, `${idleGrace}`], {
+    execArgv: ['--expose-gc'],
+  })
+  const [{ port }] = (await once(child, 'message')) as [{ port: number }]
+  let next = 0
+  return {
+    port,
+    ask(command) {
+      const id = ++next
+      return new Promise((resolve) => {
+        const onMessage = (message: { id?: number }) => {
+          if (message.id !== id) return
+          child.off('message', onMessage)
+          resolve(message as never)
+        }
+        child.on('message', onMessage)
+        child.send({ id, command })
+      })
+    },
+    async stop() {
+      if (child.exitCode !== null) return
+      child.kill('SIGKILL')
+      await once(child, 'exit')
+    },
+  }
+}
+
+/** Opens `count` keep-alive sockets that have each completed one request. */
+export async function idleSockets(port: number, count: number, batch = 250): Promise<Socket[]> {
+  const sockets: Socket[] = []
+  for (let i = 0; i < count; i += batch) {
+    const opened = await Promise.all(
+      Array.from({ length: Math.min(batch, count - i) }, async () => {
+        const socket = connect({ port, host: '127.0.0.1' })
+        socket.on('error', () => {})
+        await once(socket, 'connect')
+        socket.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n')
+        await once(socket, 'data')
+        return socket
+      }),
+    )
+    sockets.push(...opened)
+  }
+  return sockets
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+}
+
+export const round = (value: number, digits = 1) => Number(value.toFixed(digits))

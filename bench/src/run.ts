@@ -1,0 +1,124 @@
+// pnpm bench: lameduck against bare node:http in one run, printed as tables and written to
+// docs/benchmarks.md with the machine and versions.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+import type { LoadClient } from '@lameduck/test-utils'
+import { round } from './harness.js'
+import { drainTail, idleClose, lostUnderLoad, memory, throughput } from './scenarios.js'
+
+const version = (path: string) =>
+  (JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { version: string }).version
+const versions = {
+  node: process.version,
+  lameduck: version('../../packages/core/package.json'),
+  autocannon: version('../node_modules/autocannon/package.json'),
+  undici: version('../../packages/test-utils/node_modules/undici/package.json'),
+}
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${process.platform} ${process.arch}`
+const sections: string[] = []
+
+function table(title: string, head: string[], rows: (string | number)[][]): void {
+  const lines = [
+    `### ${title}`,
+    '',
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+    '',
+  ]
+  console.log(lines.join('\n'))
+  sections.push(lines.join('\n'))
+}
+
+console.log(`machine: ${machine}\nversions: ${JSON.stringify(versions)}\n`)
+
+const tp = await throughput(4, 3)
+table(
+  'Throughput, keep-alive, 50 connections (autocannon, 3 s a round, rounds alternate bare / lameduck)',
+  ['round', 'bare req/s', 'lameduck req/s', 'ratio'],
+  [
+    ...tp.bare.map((bare, i) => [
+      i + 1,
+      Math.round(bare),
+      Math.round(tp.lameduck[i]!),
+      round(tp.lameduck[i]! / bare, 3),
+    ]),
+    ['median ratio', '', '', `**${round(tp.ratio, 3)}** (goal ≥ 0.98)`],
+  ],
+)
+
+const tail = await drainTail(30)
+table(
+  'Drain tail: last in-flight response finished → shutdown() resolved (10 requests in flight, in process)',
+  ['runs', 'median ms', 'p90 ms', 'goal'],
+  [[tail.runs, `**${tail.median}**`, tail.p90, 'median ≤ 2 ms']],
+)
+
+const idle = [await idleClose(10_000, 1_000), await idleClose(2_000, 1_000), await idleClose(10_000, 0)]
+table(
+  'Closing idle keep-alive sockets (each has served one request)',
+  ['sockets', 'idleGrace ms', 'drain ms', 'beyond the grace ms', 'closed idle', 'goal'],
+  idle.map((r) => [
+    r.count,
+    r.idleGrace,
+    r.ms,
+    `**${r.beyondGrace}**`,
+    r.report.sockets.idleClosed,
+    '≤ 150 ms beyond the grace',
+  ]),
+)
+
+const mem = await memory(3, 2_000)
+table(
+  'Heap per idle keep-alive socket (2,000 sockets, --expose-gc, median of 3 alternating rounds)',
+  ['bare node:http B', 'with lameduck B', 'lameduck extra B', 'goal'],
+  [[round(mem.bare), round(mem.lameduck), `**${round(mem.extra)}**`, '≤ 100 B']],
+)
+
+const lossRows: (string | number)[][] = []
+for (const client of ['undici', 'node-agent'] satisfies LoadClient[]) {
+  const runs = []
+  for (let i = 0; i < 10; i++) runs.push(await lostUnderLoad('lameduck', client, 1_000))
+  lossRows.push([
+    `lameduck, idleGrace 1000 (default)`,
+    client,
+    runs.map((r) => r.lost).join(' '),
+    runs.reduce((t, r) => t + r.non2xx, 0),
+    Math.round(runs.reduce((t, r) => t + r.ok, 0) / runs.length),
+  ])
+  for (const grace of [0, 10, 100]) {
+    const graceRuns = []
+    for (let i = 0; i < 3; i++) graceRuns.push(await lostUnderLoad('lameduck', client, grace))
+    lossRows.push([
+      `lameduck, idleGrace ${grace}`,
+      client,
+      graceRuns.map((r) => r.lost).join(' '),
+      graceRuns.reduce((t, r) => t + r.non2xx, 0),
+      Math.round(graceRuns.reduce((t, r) => t + r.ok, 0) / graceRuns.length),
+    ])
+  }
+  const bareRuns = []
+  for (let i = 0; i < 3; i++) bareRuns.push(await lostUnderLoad('bare', client, 0))
+  lossRows.push([
+    'bare server.close()',
+    client,
+    bareRuns.map((r) => r.lost).join(' '),
+    bareRuns.reduce((t, r) => t + r.non2xx, 0),
+    Math.round(bareRuns.reduce((t, r) => t + r.ok, 0) / bareRuns.length),
+  ])
+}
+table(
+  'Requests lost when shutdown starts under a 50-connection keep-alive load (every run listed)',
+  ['server', 'client', 'lost per run', 'non-2xx', 'answered per run'],
+  lossRows,
+)
+
+const docs = new URL('../../docs/benchmarks.md', import.meta.url)
+const previous = readFileSync(docs, 'utf8')
+const marker = '<!-- results -->'
+const head = previous.includes(marker) ? previous.slice(0, previous.indexOf(marker)) : previous
+writeFileSync(
+  docs,
+  `${head}${marker}\n\n## Latest results\n\nMachine: ${machine}. Versions: Node ${versions.node}, @lameduck/core ${versions.lameduck}, autocannon ${versions.autocannon}, undici ${versions.undici}. Command: \`pnpm bench\`.\n\n${sections.join('\n')}`,
+)
+console.log(`written to ${docs.pathname}`)

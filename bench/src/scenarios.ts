@@ -1,0 +1,101 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import autocannon from 'autocannon'
+import { lameduck } from '@lameduck/core'
+import { keepAliveLoad, type LoadClient, RawClient } from '@lameduck/test-utils'
+import { idleSockets, median, type Mode, percentile, round, startServer } from './harness.js'
+
+/** Keep-alive throughput, lameduck attached vs bare, alternating A B A B in one run. */
+export async function throughput(rounds: number, seconds: number) {
+  const rate: Record<Mode, number[]> = { bare: [], lameduck: [] }
+  for (let i = 0; i < rounds; i++) {
+    for (const mode of ['bare', 'lameduck'] as const) {
+      const server = await startServer(mode)
+      const result = await autocannon({
+        url: `http://127.0.0.1:${server.port}/`,
+        connections: 50,
+        duration: seconds,
+      })
+      rate[mode].push(result.requests.average)
+      await server.stop()
+    }
+  }
+  const ratios = rate.bare.map((bare, i) => rate.lameduck[i]! / bare)
+  return { bare: rate.bare, lameduck: rate.lameduck, ratio: median(ratios) }
+}
+
+/** Heap bytes per idle keep-alive socket above bare Node's, alternating A B A B. */
+export async function memory(rounds: number, sockets: number) {
+  const perSocket: Record<Mode, number[]> = { bare: [], lameduck: [] }
+  for (let i = 0; i < rounds; i++) {
+    for (const mode of ['bare', 'lameduck'] as const) {
+      const server = await startServer(mode)
+      const before = await server.ask<{ heap: number }>('heap')
+      const open = await idleSockets(server.port, sockets)
+      const after = await server.ask<{ heap: number }>('heap')
+      perSocket[mode].push((after.heap - before.heap) / sockets)
+      for (const socket of open) socket.destroy()
+      await server.stop()
+    }
+  }
+  return {
+    bare: median(perSocket.bare),
+    lameduck: median(perSocket.lameduck),
+    extra: median(perSocket.lameduck) - median(perSocket.bare),
+  }
+}
+
+/** Time for the drain to close `count` idle keep-alive sockets, beyond the idle grace. */
+export async function idleClose(count: number, idleGrace: number) {
+  const server = await startServer('lameduck', idleGrace)
+  const sockets = await idleSockets(server.port, count)
+  const closed = Promise.all(sockets.map((s) => new Promise((r) => s.once('close', r))))
+  const { ms, report } = await server.ask<{ ms: number; report: { sockets: { idleClosed: number } } }>(
+    'shutdown',
+  )
+  await closed
+  await server.stop()
+  return { count, idleGrace, ms: round(ms), beyondGrace: round(ms - idleGrace), report }
+}
+
+/** Ms from the end of the last in-flight response to shutdown() resolving, in process. */
+export async function drainTail(runs: number) {
+  const tails: number[] = []
+  for (let run = 0; run < runs; run++) {
+    let lastEnd = 0
+    const ld = lameduck({ signals: false })
+    const server = createServer((req, res) => {
+      res.on('finish', () => {
+        lastEnd = performance.now()
+      })
+      setTimeout(() => res.end('ok'), Number(req.url?.slice(1)))
+    })
+    ld.attach(server)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    const clients = await Promise.all(Array.from({ length: 10 }, () => RawClient.connect(port)))
+    clients.forEach((client, i) => client.send('GET', `/${20 + i * 4}`))
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    await ld.shutdown()
+    tails.push(performance.now() - lastEnd)
+    for (const client of clients) client.close()
+  }
+  return { runs, median: round(median(tails), 2), p90: round(percentile(tails, 90), 2) }
+}
+
+/** Requests lost when shutdown starts under a 50-connection keep-alive load. */
+export async function lostUnderLoad(mode: Mode, client: LoadClient, idleGrace: number) {
+  const server = await startServer(mode, idleGrace)
+  const load = keepAliveLoad({ port: server.port, client, connections: 50, maxDuration: 4_000 })
+  // Every connection accepted first: one still in the kernel's accept queue when the listener
+  // closes is reset by the kernel whatever the server does (the readiness delay is for that).
+  while ((await server.ask<{ n: number }>('connections')).n < 50) {
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  const shutdown = server.ask('shutdown')
+  const result = await load.done
+  await Promise.race([shutdown, new Promise((resolve) => setTimeout(resolve, 100))])
+  await server.stop()
+  return { ok: result.ok, lost: result.lost.length, non2xx: result.non2xx }
+}
