@@ -12,9 +12,13 @@ export interface ServerProcess {
 
 /** Starts server.mjs in its own process; `ask` sends it a command and awaits the answer. */
 export async function startServer(mode: Mode, idleGrace = 1_000): Promise<ServerProcess> {
-  const child: ChildProcess = fork(new URL('./server.mjs', import.meta.url), [mode, `${idleGrace}`], {
-    execArgv: ['--expose-gc'],
-  })
+  const child: ChildProcess = fork(
+    new URL('./server.mjs', import.meta.url),
+    [mode, `${idleGrace}`],
+    {
+      execArgv: ['--expose-gc'],
+    },
+  )
   const [{ port }] = (await once(child, 'message')) as [{ port: number }]
   let next = 0
   return {

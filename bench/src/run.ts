@@ -16,6 +16,9 @@ const versions = {
 }
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${process.platform} ${process.arch}`
 const sections: string[] = []
+// `pnpm bench throughput memory` runs only those; docs/benchmarks.md is rewritten by full runs.
+const only = process.argv.slice(2)
+const want = (name: string) => only.length === 0 || only.includes(name)
 
 function table(title: string, head: string[], rows: (string | number)[][]): void {
   const lines = [
@@ -32,93 +35,111 @@ function table(title: string, head: string[], rows: (string | number)[][]): void
 
 console.log(`machine: ${machine}\nversions: ${JSON.stringify(versions)}\n`)
 
-const tp = await throughput(4, 3)
-table(
-  'Throughput, keep-alive, 50 connections (autocannon, 3 s a round, rounds alternate bare / lameduck)',
-  ['round', 'bare req/s', 'lameduck req/s', 'ratio'],
-  [
-    ...tp.bare.map((bare, i) => [
-      i + 1,
-      Math.round(bare),
-      Math.round(tp.lameduck[i]!),
-      round(tp.lameduck[i]! / bare, 3),
+if (want('throughput')) {
+  const tp = await throughput(4, 3)
+  table(
+    'Throughput, keep-alive, 50 connections (autocannon, 3 s a round, rounds alternate bare / lameduck)',
+    ['round', 'bare req/s', 'lameduck req/s', 'ratio'],
+    [
+      ...tp.bare.map((bare, i) => [
+        i + 1,
+        Math.round(bare),
+        Math.round(tp.lameduck[i]!),
+        round(tp.lameduck[i]! / bare, 3),
+      ]),
+      ['median ratio', '', '', `**${round(tp.ratio, 3)}** (goal ≥ 0.98)`],
+    ],
+  )
+}
+
+if (want('tail')) {
+  const tail = await drainTail(30)
+  table(
+    'Drain tail: last in-flight response finished → shutdown() resolved (10 requests in flight, in process)',
+    ['runs', 'median ms', 'p90 ms', 'goal'],
+    [[tail.runs, `**${tail.median}**`, tail.p90, 'median ≤ 2 ms']],
+  )
+}
+
+if (want('idle')) {
+  const idle = [
+    await idleClose(10_000, 0, 'bare'),
+    await idleClose(10_000, 1_000),
+    await idleClose(10_000, 0),
+    await idleClose(2_000, 0, 'bare'),
+    await idleClose(2_000, 1_000),
+  ]
+  table(
+    "Closing idle keep-alive sockets (each has served one request); bare = Node's own server.close(), the floor",
+    ['server', 'sockets', 'idleGrace ms', 'drain ms', 'beyond the grace ms', 'goal'],
+    idle.map((r) => [
+      r.mode === 'bare' ? 'bare server.close()' : 'lameduck',
+      r.count,
+      r.idleGrace,
+      r.ms,
+      `**${r.beyondGrace}**`,
+      r.mode === 'bare' ? '' : '≤ 150 ms beyond the grace',
     ]),
-    ['median ratio', '', '', `**${round(tp.ratio, 3)}** (goal ≥ 0.98)`],
-  ],
-)
+  )
+}
 
-const tail = await drainTail(30)
-table(
-  'Drain tail: last in-flight response finished → shutdown() resolved (10 requests in flight, in process)',
-  ['runs', 'median ms', 'p90 ms', 'goal'],
-  [[tail.runs, `**${tail.median}**`, tail.p90, 'median ≤ 2 ms']],
-)
+if (want('memory')) {
+  const mem = await memory(3, 2_000)
+  table(
+    'Heap per idle keep-alive socket (2,000 sockets, --expose-gc, median of 3 alternating rounds)',
+    ['bare node:http B', 'with lameduck B', 'lameduck extra B', 'goal'],
+    [[round(mem.bare), round(mem.lameduck), `**${round(mem.extra)}**`, '≤ 100 B']],
+  )
+}
 
-const idle = [await idleClose(10_000, 1_000), await idleClose(2_000, 1_000), await idleClose(10_000, 0)]
-table(
-  'Closing idle keep-alive sockets (each has served one request)',
-  ['sockets', 'idleGrace ms', 'drain ms', 'beyond the grace ms', 'closed idle', 'goal'],
-  idle.map((r) => [
-    r.count,
-    r.idleGrace,
-    r.ms,
-    `**${r.beyondGrace}**`,
-    r.report.sockets.idleClosed,
-    '≤ 150 ms beyond the grace',
-  ]),
-)
-
-const mem = await memory(3, 2_000)
-table(
-  'Heap per idle keep-alive socket (2,000 sockets, --expose-gc, median of 3 alternating rounds)',
-  ['bare node:http B', 'with lameduck B', 'lameduck extra B', 'goal'],
-  [[round(mem.bare), round(mem.lameduck), `**${round(mem.extra)}**`, '≤ 100 B']],
-)
-
-const lossRows: (string | number)[][] = []
-for (const client of ['undici', 'node-agent'] satisfies LoadClient[]) {
-  const runs = []
-  for (let i = 0; i < 10; i++) runs.push(await lostUnderLoad('lameduck', client, 1_000))
-  lossRows.push([
-    `lameduck, idleGrace 1000 (default)`,
-    client,
-    runs.map((r) => r.lost).join(' '),
-    runs.reduce((t, r) => t + r.non2xx, 0),
-    Math.round(runs.reduce((t, r) => t + r.ok, 0) / runs.length),
-  ])
-  for (const grace of [0, 10, 100]) {
-    const graceRuns = []
-    for (let i = 0; i < 3; i++) graceRuns.push(await lostUnderLoad('lameduck', client, grace))
+if (want('loss')) {
+  const lossRows: (string | number)[][] = []
+  for (const client of ['undici', 'node-agent'] satisfies LoadClient[]) {
+    const runs = []
+    for (let i = 0; i < 10; i++) runs.push(await lostUnderLoad('lameduck', client, 1_000))
     lossRows.push([
-      `lameduck, idleGrace ${grace}`,
+      `lameduck, idleGrace 1000 (default)`,
       client,
-      graceRuns.map((r) => r.lost).join(' '),
-      graceRuns.reduce((t, r) => t + r.non2xx, 0),
-      Math.round(graceRuns.reduce((t, r) => t + r.ok, 0) / graceRuns.length),
+      runs.map((r) => r.lost).join(' '),
+      runs.reduce((t, r) => t + r.non2xx, 0),
+      Math.round(runs.reduce((t, r) => t + r.ok, 0) / runs.length),
+    ])
+    for (const grace of [0, 10, 100]) {
+      const graceRuns = []
+      for (let i = 0; i < 3; i++) graceRuns.push(await lostUnderLoad('lameduck', client, grace))
+      lossRows.push([
+        `lameduck, idleGrace ${grace}`,
+        client,
+        graceRuns.map((r) => r.lost).join(' '),
+        graceRuns.reduce((t, r) => t + r.non2xx, 0),
+        Math.round(graceRuns.reduce((t, r) => t + r.ok, 0) / graceRuns.length),
+      ])
+    }
+    const bareRuns = []
+    for (let i = 0; i < 3; i++) bareRuns.push(await lostUnderLoad('bare', client, 0))
+    lossRows.push([
+      'bare server.close()',
+      client,
+      bareRuns.map((r) => r.lost).join(' '),
+      bareRuns.reduce((t, r) => t + r.non2xx, 0),
+      Math.round(bareRuns.reduce((t, r) => t + r.ok, 0) / bareRuns.length),
     ])
   }
-  const bareRuns = []
-  for (let i = 0; i < 3; i++) bareRuns.push(await lostUnderLoad('bare', client, 0))
-  lossRows.push([
-    'bare server.close()',
-    client,
-    bareRuns.map((r) => r.lost).join(' '),
-    bareRuns.reduce((t, r) => t + r.non2xx, 0),
-    Math.round(bareRuns.reduce((t, r) => t + r.ok, 0) / bareRuns.length),
-  ])
+  table(
+    'Requests lost when shutdown starts under a 50-connection keep-alive load (every run listed)',
+    ['server', 'client', 'lost per run', 'non-2xx', 'answered per run'],
+    lossRows,
+  )
 }
-table(
-  'Requests lost when shutdown starts under a 50-connection keep-alive load (every run listed)',
-  ['server', 'client', 'lost per run', 'non-2xx', 'answered per run'],
-  lossRows,
-)
 
-const docs = new URL('../../docs/benchmarks.md', import.meta.url)
-const previous = readFileSync(docs, 'utf8')
-const marker = '<!-- results -->'
-const head = previous.includes(marker) ? previous.slice(0, previous.indexOf(marker)) : previous
-writeFileSync(
-  docs,
-  `${head}${marker}\n\n## Latest results\n\nMachine: ${machine}. Versions: Node ${versions.node}, @lameduck/core ${versions.lameduck}, autocannon ${versions.autocannon}, undici ${versions.undici}. Command: \`pnpm bench\`.\n\n${sections.join('\n')}`,
-)
-console.log(`written to ${docs.pathname}`)
+if (only.length === 0) {
+  const docs = new URL('../../docs/benchmarks.md', import.meta.url)
+  const previous = readFileSync(docs, 'utf8')
+  const marker = '<!-- results -->'
+  const head = previous.includes(marker) ? previous.slice(0, previous.indexOf(marker)) : previous
+  writeFileSync(
+    docs,
+    `${head}${marker}\n\n## Latest results\n\nMachine: ${machine}. Versions: Node ${versions.node}, @lameduck/core ${versions.lameduck}, autocannon ${versions.autocannon}, undici ${versions.undici}. Command: \`pnpm bench\`.\n\n${sections.join('\n')}`,
+  )
+  console.log(`written to ${docs.pathname}`)
+}

@@ -1,9 +1,9 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import autocannon from 'autocannon'
 import { lameduck } from '@lameduck/core'
 import { keepAliveLoad, type LoadClient, RawClient } from '@lameduck/test-utils'
-import { idleSockets, median, type Mode, percentile, round, startServer } from './harness.js'
+import autocannon from 'autocannon'
+import { idleSockets, type Mode, median, percentile, round, startServer } from './harness.js'
 
 /** Keep-alive throughput, lameduck attached vs bare, alternating A B A B in one run. */
 export async function throughput(rounds: number, seconds: number) {
@@ -45,17 +45,21 @@ export async function memory(rounds: number, sockets: number) {
   }
 }
 
-/** Time for the drain to close `count` idle keep-alive sockets, beyond the idle grace. */
-export async function idleClose(count: number, idleGrace: number) {
-  const server = await startServer('lameduck', idleGrace)
+/**
+ * Time for the drain to close `count` idle keep-alive sockets, beyond the idle grace. With the
+ * 'bare' mode it is Node's own `server.close()`, which closes idle sockets at once: the floor.
+ */
+export async function idleClose(count: number, idleGrace: number, mode: Mode = 'lameduck') {
+  const server = await startServer(mode, idleGrace)
   const sockets = await idleSockets(server.port, count)
   const closed = Promise.all(sockets.map((s) => new Promise((r) => s.once('close', r))))
-  const { ms, report } = await server.ask<{ ms: number; report: { sockets: { idleClosed: number } } }>(
-    'shutdown',
-  )
+  const { ms, report } = await server.ask<{
+    ms: number
+    report: { sockets: { idleClosed: number } }
+  }>('shutdown')
   await closed
   await server.stop()
-  return { count, idleGrace, ms: round(ms), beyondGrace: round(ms - idleGrace), report }
+  return { mode, count, idleGrace, ms: round(ms), beyondGrace: round(ms - idleGrace), report }
 }
 
 /** Ms from the end of the last in-flight response to shutdown() resolving, in process. */
@@ -63,8 +67,14 @@ export async function drainTail(runs: number) {
   const tails: number[] = []
   for (let run = 0; run < runs; run++) {
     let lastEnd = 0
+    let arrived = 0
+    let allArrived: () => void = () => {}
+    const inFlight = new Promise<void>((resolve) => {
+      allArrived = resolve
+    })
     const ld = lameduck({ signals: false })
     const server = createServer((req, res) => {
+      if (++arrived === 10) allArrived()
       res.on('finish', () => {
         lastEnd = performance.now()
       })
@@ -74,8 +84,8 @@ export async function drainTail(runs: number) {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const { port } = server.address() as AddressInfo
     const clients = await Promise.all(Array.from({ length: 10 }, () => RawClient.connect(port)))
-    clients.forEach((client, i) => client.send('GET', `/${20 + i * 4}`))
-    await new Promise((resolve) => setTimeout(resolve, 5))
+    for (const [i, client] of clients.entries()) client.send('GET', `/${20 + i * 4}`)
+    await inFlight
     await ld.shutdown()
     tails.push(performance.now() - lastEnd)
     for (const client of clients) client.close()

@@ -11,7 +11,9 @@ const server = spawn(process.execPath, ['server.mjs'], {
   stdio: ['ignore', 'pipe', 'inherit'],
 })
 server.stdout.pipe(process.stdout)
-await new Promise((resolve) => server.stdout.on('data', (d) => d.includes('listening') && resolve()))
+await new Promise((resolve) =>
+  server.stdout.on('data', (d) => d.includes('listening') && resolve()),
+)
 
 const agent = new Agent({ keepAlive: true })
 const counts = { served: 0, failed: 0, refused: 0 }

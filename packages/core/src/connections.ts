@@ -1,12 +1,22 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http'
+import type { Server as HttpsServer } from 'node:https'
 import { Server as NetServer, type Socket } from 'node:net'
 import { Server as TLSServer, type TLSSocket } from 'node:tls'
-import { isUpgraded, rawSocketOf, stopConnectionsChecker } from './node-internals.js'
+import {
+  connectionCount,
+  httpConnections,
+  rawSocketOf,
+  stopConnectionsChecker,
+} from './node-internals.js'
+
+export type AttachableServer = HttpServer | HttpsServer
 
 /** The latest response on a socket that has not closed yet; responses finish in order. */
 const kLatest = Symbol('lameduck.latestResponse')
 /** Set on responses that lameduck gave `Connection: close`, so a pipelined successor can move it. */
 const kMarked = Symbol('lameduck.connectionClose')
+/** Events after which Node hands the socket to the app and stops treating it as HTTP. */
+const DETACHING_EVENTS = new Set<string | symbol>(['upgrade', 'connect'])
 
 type TrackedSocket = Socket & { [kLatest]?: ServerResponse | undefined }
 type MarkedResponse = ServerResponse & { [kMarked]?: boolean }
@@ -20,15 +30,16 @@ export interface DrainCounts {
   forced: number
   /** Requests whose response had not completed when their socket was destroyed. */
   forcedRequests: number
-  /** Upgraded sockets (WebSocket, ...) still open at the deadline. */
+  /** Upgraded sockets (WebSocket, CONNECT tunnels) destroyed at the deadline. */
   forcedUpgraded: number
 }
 
 export interface ConnectionTracker {
-  readonly size: number
-  /** Closes the listener and starts draining every socket. */
+  /** True once the listener has closed and every connection has ended. */
+  readonly drained: boolean
+  /** Closes the listener and starts draining every connection. */
   drain(idleGrace: number): void
-  /** Destroys every socket still open. */
+  /** Destroys every connection still open. */
   destroyAll(): void
   /** Removes lameduck's listeners from the server. */
   release(): void
@@ -36,11 +47,14 @@ export interface ConnectionTracker {
 }
 
 /**
- * Tracks one server's sockets and which of them have a response in flight, and during the drain
- * closes each one as soon as no request can be lost by doing so.
+ * Drains one server: marks responses `Connection: close`, and closes each socket as soon as no
+ * request can be lost by doing so. While serving it costs one property write and one listener
+ * per request, and nothing per connection: Node's own connection list is read at drain time.
  */
-export function trackConnections(server: Server, onEmpty: () => void): ConnectionTracker {
-  const sockets = new Set<TrackedSocket>()
+export function trackConnections(
+  server: AttachableServer,
+  onDrained: () => void,
+): ConnectionTracker {
   const counts: DrainCounts = {
     requests: 0,
     idleClosed: 0,
@@ -49,33 +63,15 @@ export function trackConnections(server: Server, onEmpty: () => void): Connectio
     forcedUpgraded: 0,
   }
   let draining = false
+  let drained = false
   let idleGrace = 0
   // Insertion order is expiry order because every socket waits the same grace.
   const idle = new Map<TrackedSocket, { expiresAt: number; bytesRead: number }>()
   let idleTimer: NodeJS.Timeout | undefined
-
-  function onSocketClose(this: TrackedSocket): void {
-    sockets.delete(this)
-    idle.delete(this)
-    if (draining && sockets.size === 0) onEmpty()
-  }
-
-  function onConnection(socket: TrackedSocket): void {
-    sockets.add(socket)
-    socket.on('close', onSocketClose)
-    // A TLS handshake that began before the listener closed can complete during the drain.
-    if (draining) becameIdle(socket)
-  }
-
-  function onSecureConnection(socket: TLSSocket): void {
-    const raw = rawSocketOf(socket)
-    if (raw !== undefined) {
-      sockets.delete(raw)
-      idle.delete(raw)
-      raw.off('close', onSocketClose)
-    }
-    onConnection(socket)
-  }
+  // What Node's HTTP connection list does not hold: sockets handed to the app by an upgrade or
+  // CONNECT, and TLS sockets still in their handshake.
+  const detached = new Set<Socket>()
+  const handshaking = new Set<Socket>()
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
     const socket = req.socket as TrackedSocket
@@ -141,33 +137,100 @@ export function trackConnections(server: Server, onEmpty: () => void): Connectio
     socket.destroy()
   }
 
-  server.on('connection', onConnection)
-  if (server instanceof TLSServer) server.on('secureConnection', onSecureConnection)
+  function onDetachedClose(this: Socket): void {
+    detached.delete(this)
+  }
+
+  function onDetached(_req: IncomingMessage, socket: Socket): void {
+    detached.add(socket)
+    socket.on('close', onDetachedClose)
+  }
+
+  // Node only emits 'upgrade' and 'connect' when the app listens for them, and otherwise treats
+  // such requests differently; so lameduck listens exactly when the app does.
+  function onNewListener(event: string | symbol, listener: unknown): void {
+    if (DETACHING_EVENTS.has(event) && listener !== onDetached && !listening(event)) {
+      server.prependListener(event as 'upgrade', onDetached)
+    }
+  }
+
+  function onRemoveListener(event: string | symbol): void {
+    if (DETACHING_EVENTS.has(event) && listening(event) && server.listenerCount(event) === 1) {
+      server.off(event as 'upgrade', onDetached)
+    }
+  }
+
+  function listening(event: string | symbol): boolean {
+    return server.listeners(event).includes(onDetached)
+  }
+
+  function onHandshakingClose(this: Socket): void {
+    handshaking.delete(this)
+  }
+
+  function onTlsConnection(raw: Socket): void {
+    handshaking.add(raw)
+    raw.on('close', onHandshakingClose)
+  }
+
+  function onSecureConnection(socket: TLSSocket): void {
+    const raw = rawSocketOf(socket)
+    if (raw !== undefined) {
+      handshaking.delete(raw)
+      raw.off('close', onHandshakingClose)
+    }
+    // A handshake that began before the listener closed can complete during the drain.
+    if (draining) becameIdle(socket)
+  }
+
+  function onServerClosed(): void {
+    if (drained) return
+    drained = true
+    onDrained()
+  }
+
+  for (const event of DETACHING_EVENTS) {
+    if (server.listenerCount(event) > 0) server.prependListener(event as 'upgrade', onDetached)
+  }
+  server.on('newListener', onNewListener)
+  server.on('removeListener', onRemoveListener)
+  if (server instanceof TLSServer) {
+    server.on('connection', onTlsConnection)
+    server.on('secureConnection', onSecureConnection)
+  }
   // First in line, so `Connection: close` is set before the app's handler can send headers.
   server.prependListener('request', onRequest)
 
   return {
-    get size() {
-      return sockets.size
+    get drained() {
+      return drained
     },
     counts,
     drain(grace) {
       draining = true
       idleGrace = grace
-      if (server.listening) NetServer.prototype.close.call(server)
-      for (const socket of sockets) {
-        // The app owns upgraded sockets; they are waited for, and destroyed at the deadline.
-        if (isUpgraded(socket)) continue
+      // `net.Server.close`: stop accepting, and call back once the last connection has ended.
+      if (server.listening) NetServer.prototype.close.call(server, onServerClosed)
+      else if (connectionCount(server) === 0) onServerClosed()
+      else server.once('close', onServerClosed)
+      for (const socket of httpConnections(server) as TrackedSocket[]) {
         const res = socket[kLatest]
         if (res === undefined) becameIdle(socket)
         else markClose(res)
       }
-      if (sockets.size === 0) onEmpty()
     },
     destroyAll() {
-      for (const socket of sockets) {
-        if (isUpgraded(socket)) counts.forcedUpgraded++
-        else if (socket[kLatest] !== undefined) counts.forcedRequests++
+      for (const socket of httpConnections(server) as TrackedSocket[]) {
+        if (socket[kLatest] !== undefined) counts.forcedRequests++
+        counts.forced++
+        socket.destroy()
+      }
+      for (const socket of detached) {
+        counts.forcedUpgraded++
+        counts.forced++
+        socket.destroy()
+      }
+      for (const socket of handshaking) {
         counts.forced++
         socket.destroy()
       }
@@ -175,7 +238,10 @@ export function trackConnections(server: Server, onEmpty: () => void): Connectio
     release() {
       if (idleTimer !== undefined) clearTimeout(idleTimer)
       idle.clear()
-      server.off('connection', onConnection)
+      for (const event of DETACHING_EVENTS) server.off(event as 'upgrade', onDetached)
+      server.off('newListener', onNewListener)
+      server.off('removeListener', onRemoveListener)
+      server.off('connection', onTlsConnection)
       server.off('secureConnection', onSecureConnection)
       server.off('request', onRequest)
       stopConnectionsChecker(server)

@@ -17,6 +17,9 @@ import { handleSignals } from './signals.js'
 
 export type { State } from './health.js'
 
+/** How long to wait, past the deadline, for destroyed sockets to report their close. */
+const FORCED_CLOSE_WAIT = 1_000
+
 export interface ShutdownReport {
   /** What started the shutdown: a signal name, or the reason given to `shutdown()`. */
   reason: string
@@ -76,8 +79,8 @@ export function lameduck(options?: LameduckOptions): Lameduck {
 
   const getState = () => state
 
-  function onTrackerEmpty(): void {
-    if (onDrained !== undefined && [...trackers.values()].every((t) => t.size === 0)) onDrained()
+  function onTrackerDrained(): void {
+    if (onDrained !== undefined && [...trackers.values()].every((t) => t.drained)) onDrained()
   }
 
   function named(method: string, name: unknown, fn: unknown): void {
@@ -127,15 +130,24 @@ export function lameduck(options?: LameduckOptions): Lameduck {
       onDrained = resolve
     })
     for (const tracker of trackers.values()) tracker.drain(config.idleGrace)
-    onTrackerEmpty()
+    onTrackerDrained()
     let deadlineTimer: NodeJS.Timeout | undefined
     const deadlineHit = new Promise<'deadline'>((resolve) => {
       deadlineTimer = setTimeout(() => resolve('deadline'), Math.max(0, deadline - drainStarted))
     })
     if ((await Promise.race([drained, deadlineHit])) === 'deadline') {
       for (const tracker of trackers.values()) tracker.destroyAll()
-      // Destroyed sockets report 'close' within a tick or two.
-      await drained
+      // Destroyed sockets close within a tick or two; the bound is for a socket Node handed to
+      // the app in a way lameduck cannot see, which must not hold the shutdown forever.
+      let waitTimer: NodeJS.Timeout | undefined
+      const settled = await Promise.race([
+        drained.then(() => true),
+        new Promise<false>((resolve) => {
+          waitTimer = setTimeout(resolve, FORCED_CLOSE_WAIT, false)
+        }),
+      ])
+      clearTimeout(waitTimer)
+      if (!settled) logger.warn({}, 'lameduck: connections still open after the deadline')
     }
     clearTimeout(deadlineTimer)
     for (const tracker of trackers.values()) tracker.release()
@@ -205,7 +217,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
       if (trackers.has(server)) {
         throw new InvalidStateError('attach() called twice with the same server')
       }
-      trackers.set(server, trackConnections(server, onTrackerEmpty))
+      trackers.set(server, trackConnections(server, onTrackerDrained))
       return handle
     },
     onShutdown(name, fn, opts) {

@@ -4,12 +4,22 @@ import type { Server } from 'node:http'
 import type { Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 
+const symbolNamed = (server: Server, description: string) =>
+  Object.getOwnPropertySymbols(server).find((symbol) => symbol.description === description)
+
 /**
- * Node frees a connection's HTTP parser when it hands the socket to an `upgrade` listener
- * (WebSocket and friends); from then on the app, not the HTTP server, owns the socket.
+ * Every open HTTP/1 connection of the server. Node already tracks them (it needs them for
+ * `closeIdleConnections()`), so lameduck reads that list rather than paying for a second one.
+ * Upgraded sockets leave the list when they upgrade; TLS sockets join it after the handshake.
  */
-export function isUpgraded(socket: Socket): boolean {
-  return (socket as Socket & { parser?: unknown }).parser === null && !socket.destroyed
+export function httpConnections(server: Server): Socket[] {
+  const key = symbolNamed(server, 'http.server.connections')
+  const list = key === undefined ? undefined : (server as unknown as Record<symbol, unknown>)[key]
+  if (list === undefined) return []
+  const parsers = (list as { all(): { socket?: Socket | null }[] }).all()
+  const sockets: Socket[] = []
+  for (const parser of parsers) if (parser.socket) sockets.push(parser.socket)
+  return sockets
 }
 
 /** The TCP socket a TLS socket was wrapped around by `tls.Server`. */
@@ -18,15 +28,18 @@ export function rawSocketOf(socket: TLSSocket): Socket | undefined {
   return parent !== null && typeof parent === 'object' ? (parent as Socket) : undefined
 }
 
+/** How many connections the server holds, whatever their kind (`net.Server` counts them). */
+export function connectionCount(server: Server): number {
+  return (server as Server & { _connections?: number })._connections ?? 0
+}
+
 /**
  * `http.Server.close()` would stop Node's request/headers timeout checker, but it also closes
  * every idle keep-alive socket at once, which races clients. lameduck closes the listener with
  * `net.Server.prototype.close` instead and stops the checker here once the drain is over.
  */
 export function stopConnectionsChecker(server: Server): void {
-  const key = Object.getOwnPropertySymbols(server).find(
-    (symbol) => symbol.description === 'http.server.connectionsCheckingInterval',
-  )
+  const key = symbolNamed(server, 'http.server.connectionsCheckingInterval')
   if (key === undefined) return
   const interval = (server as unknown as Record<symbol, unknown>)[key]
   if (interval !== undefined) clearInterval(interval as NodeJS.Timeout)

@@ -2,36 +2,47 @@
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import { type AddressInfo, connect, type Socket } from 'node:net'
-import { describe, expect, it } from 'vitest'
-import { isUpgraded, stopConnectionsChecker } from '../src/node-internals.js'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { connectionCount, httpConnections, stopConnectionsChecker } from '../src/node-internals.js'
+
+async function listening() {
+  const server = createServer((_req, res) => res.end('ok'))
+  const accepted: Socket[] = []
+  server.on('connection', (socket: Socket) => accepted.push(socket))
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  onTestFinished(() => {
+    server.closeAllConnections()
+    for (const socket of accepted) socket.destroy()
+    server.close()
+  })
+  return { server, accepted, port: (server.address() as AddressInfo).port }
+}
 
 describe(`node internals on ${process.version}`, () => {
-  it('tells upgraded sockets from HTTP keep-alive ones', async () => {
-    const server = createServer((_req, res) => res.end('ok'))
-    const sockets: Socket[] = []
-    server.on('connection', (socket: Socket) => sockets.push(socket))
-    const upgraded = new Promise<Socket>((resolve) =>
-      server.on('upgrade', (_req, s) => resolve(s as Socket)),
-    )
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
-    const { port } = server.address() as AddressInfo
-    await fetch(`http://127.0.0.1:${port}/`).then((r) => r.text())
-    const client = connect(port, '127.0.0.1')
-    client.write('GET / HTTP/1.1\r\nhost: x\r\nconnection: upgrade\r\nupgrade: x\r\n\r\n')
+  it('lists open HTTP connections, and drops a socket once it is upgraded', async () => {
+    const { server, accepted, port } = await listening()
+    const upgraded = new Promise<Socket>((resolve) => {
+      server.on('upgrade', (_req, socket) => resolve(socket as Socket))
+    })
+    const idle = connect(port, '127.0.0.1')
+    const upgrading = connect(port, '127.0.0.1')
+    onTestFinished(() => {
+      idle.destroy()
+      upgrading.destroy()
+    })
+    await Promise.all([once(idle, 'connect'), once(upgrading, 'connect')])
+    await expect.poll(() => accepted.length).toBe(2)
+    expect(new Set(httpConnections(server))).toEqual(new Set(accepted))
+    expect(connectionCount(server)).toBe(2)
+    upgrading.write('GET / HTTP/1.1\r\nhost: x\r\nconnection: upgrade\r\nupgrade: x\r\n\r\n')
     const socket = await upgraded
-    expect(isUpgraded(socket)).toBe(true)
-    expect(sockets.filter((s) => s !== socket).map(isUpgraded)).toEqual([false])
-    client.destroy()
-    socket.destroy()
-    server.closeAllConnections()
-    server.close()
+    expect(httpConnections(server)).toEqual(accepted.filter((s) => s !== socket))
+    expect(connectionCount(server)).toBe(2)
   })
 
   it('finds the connections checker to stop', async () => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
+    const { server } = await listening()
     const key = Object.getOwnPropertySymbols(server).find(
       (s) => s.description === 'http.server.connectionsCheckingInterval',
     )
@@ -40,6 +51,5 @@ describe(`node internals on ${process.version}`, () => {
     expect(interval.hasRef()).toBe(false)
     stopConnectionsChecker(server)
     expect((interval as unknown as { _destroyed: boolean })._destroyed).toBe(true)
-    server.close()
   })
 })
