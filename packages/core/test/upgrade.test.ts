@@ -6,9 +6,10 @@ import { RawClient } from '@lameduck/test-utils'
 import { describe, expect, it, onTestFinished } from 'vitest'
 
 // A raw `upgrade` handler that echoes lines: the app owns the socket once it is upgraded.
-async function upgradeServer() {
+async function upgradeServer(beforeListening?: (server: Server) => void) {
   const server: Server = createServer((_req, res) => res.end('ok'))
   const upgraded: Socket[] = []
+  beforeListening?.(server)
   server.on('upgrade', (_req, socket: Socket) => {
     socket.write('HTTP/1.1 101 Switching Protocols\r\nupgrade: echo\r\nconnection: upgrade\r\n\r\n')
     socket.on('data', (chunk) => socket.write(chunk))
@@ -51,10 +52,9 @@ describe('upgraded sockets', () => {
     expect((await raw.closed).error).toBeUndefined()
   })
 
-  it('are destroyed at the deadline and reported', async () => {
-    const { server, port } = await upgradeServer()
+  it('are destroyed at the deadline and reported, the upgrade listener added after attach', async () => {
     const ld = lameduck({ signals: false, idleGrace: 20, timeout: 200 })
-    ld.attach(server)
+    const { port } = await upgradeServer((server) => ld.attach(server))
     const raw = await upgrade(port)
     raw.socket.write('still here\n')
     await once(raw.socket, 'data')
@@ -63,5 +63,21 @@ describe('upgraded sockets', () => {
     expect(report.sockets).toMatchObject({ forced: 1, forcedUpgraded: 1, idleClosed: 0 })
     expect(report.requests.forced).toBe(0)
     await raw.closed
+  })
+
+  it('leave requests with an Upgrade header alone when the app has no upgrade listener', async () => {
+    const server = createServer((_req, res) => res.end('plain'))
+    lameduck({ signals: false }).attach(server)
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    onTestFinished(() => {
+      server.closeAllConnections()
+      server.close()
+    })
+    const raw = await RawClient.connect((server.address() as AddressInfo).port)
+    onTestFinished(() => raw.close())
+    raw.socket.write('GET / HTTP/1.1\r\nhost: x\r\nconnection: upgrade\r\nupgrade: echo\r\n\r\n')
+    expect((await raw.read()).body).toBe('plain')
+    expect(server.listenerCount('upgrade')).toBe(0)
   })
 })
