@@ -8,7 +8,7 @@ const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf
 describe('documentation', () => {
   it('lists every option with the default the code has', () => {
     const rows = new Map(
-      [...read('../README.md').matchAll(/^\| `(\w+)` \| ([^|]+) \|/gm)].map((m) => [
+      [...read('../README.md').matchAll(/^\|\s*`(\w+)`\s*\|([^|]+)\|/gm)].map((m) => [
         m[1],
         m[2]!.trim(),
       ]),
@@ -26,7 +26,7 @@ describe('documentation', () => {
   })
 
   it('lists every error code, and no other', () => {
-    const codes = [...read('../../../docs/errors.md').matchAll(/^\| `(LAMEDUCK_\w+)`/gm)].map(
+    const codes = [...read('../../../docs/errors.md').matchAll(/^\|\s*`(LAMEDUCK_\w+)`/gm)].map(
       (m) => m[1],
     )
     expect(codes.sort()).toEqual([...ERROR_CODES].sort())
