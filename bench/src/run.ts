@@ -36,9 +36,9 @@ function table(title: string, head: string[], rows: (string | number)[][]): void
 console.log(`machine: ${machine}\nversions: ${JSON.stringify(versions)}\n`)
 
 if (want('throughput')) {
-  const tp = await throughput(4, 3)
+  const tp = await throughput(6, 3)
   table(
-    'Throughput, keep-alive, 50 connections (autocannon, 3 s a round, rounds alternate bare / lameduck)',
+    'Throughput, keep-alive, 50 connections (autocannon, 3 s a run, after a warm-up run; pairs alternate A B, B A)',
     ['round', 'bare req/s', 'lameduck req/s', 'ratio'],
     [
       ...tp.bare.map((bare, i) => [
@@ -84,9 +84,9 @@ if (want('idle')) {
 }
 
 if (want('memory')) {
-  const mem = await memory(3, 2_000)
+  const mem = await memory(3, 5_000)
   table(
-    'Heap per idle keep-alive socket (2,000 sockets, --expose-gc, median of 3 alternating rounds)',
+    'Heap per idle keep-alive socket (5,000 sockets, --expose-gc, median of 3 alternating rounds)',
     ['bare node:http B', 'with lameduck B', 'lameduck extra B', 'goal'],
     [[round(mem.bare), round(mem.lameduck), `**${round(mem.extra)}**`, '≤ 100 B']],
   )

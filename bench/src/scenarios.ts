@@ -5,20 +5,26 @@ import { keepAliveLoad, type LoadClient, RawClient } from '@lameduck/test-utils'
 import autocannon from 'autocannon'
 import { idleSockets, type Mode, median, percentile, round, startServer } from './harness.js'
 
-/** Keep-alive throughput, lameduck attached vs bare, alternating A B A B in one run. */
+/**
+ * Keep-alive throughput, lameduck attached vs bare. The load generator shares the machine and
+ * warms up as it runs, so one warm-up round is discarded and the order alternates A B B A.
+ */
 export async function throughput(rounds: number, seconds: number) {
+  const measure = async (mode: Mode) => {
+    const server = await startServer(mode)
+    const result = await autocannon({
+      url: `http://127.0.0.1:${server.port}/`,
+      connections: 50,
+      duration: seconds,
+    })
+    await server.stop()
+    return result.requests.average
+  }
+  await measure('bare')
   const rate: Record<Mode, number[]> = { bare: [], lameduck: [] }
   for (let i = 0; i < rounds; i++) {
-    for (const mode of ['bare', 'lameduck'] as const) {
-      const server = await startServer(mode)
-      const result = await autocannon({
-        url: `http://127.0.0.1:${server.port}/`,
-        connections: 50,
-        duration: seconds,
-      })
-      rate[mode].push(result.requests.average)
-      await server.stop()
-    }
+    const order: Mode[] = i % 2 === 0 ? ['bare', 'lameduck'] : ['lameduck', 'bare']
+    for (const mode of order) rate[mode].push(await measure(mode))
   }
   const ratios = rate.bare.map((bare, i) => rate.lameduck[i]! / bare)
   return { bare: rate.bare, lameduck: rate.lameduck, ratio: median(ratios) }

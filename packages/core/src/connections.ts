@@ -3,6 +3,7 @@ import type { Server as HttpsServer } from 'node:https'
 import { Server as NetServer, type Socket } from 'node:net'
 import { Server as TLSServer, type TLSSocket } from 'node:tls'
 import {
+  activeResponse,
   connectionCount,
   httpConnections,
   rawSocketOf,
@@ -11,7 +12,7 @@ import {
 
 export type AttachableServer = HttpServer | HttpsServer
 
-/** The latest response on a socket that has not closed yet; responses finish in order. */
+/** The last response queued on a socket, while it has not closed; responses finish in order. */
 const kLatest = Symbol('lameduck.latestResponse')
 /** Set on responses that lameduck gave `Connection: close`, so a pipelined successor can move it. */
 const kMarked = Symbol('lameduck.connectionClose')
@@ -48,8 +49,8 @@ export interface ConnectionTracker {
 
 /**
  * Drains one server: marks responses `Connection: close`, and closes each socket as soon as no
- * request can be lost by doing so. While serving it costs one property write and one listener
- * per request, and nothing per connection: Node's own connection list is read at drain time.
+ * request can be lost by doing so. While serving it costs one listener call per request and
+ * nothing per connection: Node's own connection list and active response are read at drain time.
  */
 export function trackConnections(
   server: AttachableServer,
@@ -75,26 +76,49 @@ export function trackConnections(
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
     const socket = req.socket as TrackedSocket
-    const previous = socket[kLatest] as MarkedResponse | undefined
-    socket[kLatest] = res
-    res.on('close', onResponseClose)
-    if (!draining) return
+    if (draining) {
+      onRequestWhileDraining(socket, res)
+    } else if (activeResponse(socket) !== res) {
+      // Pipelined: Node queued this response behind the one it is writing. Remember the last
+      // one, since the drain's `Connection: close` belongs on it.
+      socket[kLatest] = res
+      res.on('close', onQueuedResponseClose)
+    }
+  }
+
+  function onQueuedResponseClose(this: ServerResponse): void {
+    const socket = this.req.socket as TrackedSocket
+    if (socket[kLatest] === this) socket[kLatest] = undefined
+  }
+
+  function onRequestWhileDraining(socket: TrackedSocket, res: ServerResponse): void {
     idle.delete(socket)
-    // Pipelined: `Connection: close` belongs on the last response, or the ones queued behind it
+    const previous = lastResponse(socket) as MarkedResponse | undefined
+    // Pipelined: `Connection: close` moves to the last response, or the ones queued behind it
     // would be lost with the socket.
     if (previous?.[kMarked] === true && !previous.headersSent) {
       previous.removeHeader('connection')
       previous[kMarked] = false
     }
+    socket[kLatest] = res
+    watch(res)
+  }
+
+  /** The last response on the socket that has not closed, or none when the socket is idle. */
+  function lastResponse(socket: TrackedSocket): ServerResponse | undefined {
+    return socket[kLatest] ?? activeResponse(socket)
+  }
+
+  function watch(res: ServerResponse): void {
+    res.on('close', onResponseCloseWhileDraining)
     markClose(res)
   }
 
-  function onResponseClose(this: ServerResponse): void {
-    if (draining) counts.requests++
+  function onResponseCloseWhileDraining(this: ServerResponse): void {
+    counts.requests++
     const socket = this.req.socket as TrackedSocket
-    if (socket[kLatest] !== this) return
-    socket[kLatest] = undefined
-    if (draining && !socket.destroyed) becameIdle(socket)
+    if (socket[kLatest] === this) socket[kLatest] = undefined
+    if (lastResponse(socket) === undefined && !socket.destroyed) becameIdle(socket)
   }
 
   function markClose(res: MarkedResponse): void {
@@ -214,14 +238,17 @@ export function trackConnections(
       else if (connectionCount(server) === 0) onServerClosed()
       else server.once('close', onServerClosed)
       for (const socket of httpConnections(server) as TrackedSocket[]) {
-        const res = socket[kLatest]
+        const res = lastResponse(socket)
+        const active = activeResponse(socket)
         if (res === undefined) becameIdle(socket)
-        else markClose(res)
+        else watch(res)
+        // Counted in the report; `Connection: close` stays on the last one only.
+        if (active !== undefined && active !== res) active.on('close', onResponseCloseWhileDraining)
       }
     },
     destroyAll() {
       for (const socket of httpConnections(server) as TrackedSocket[]) {
-        if (socket[kLatest] !== undefined) counts.forcedRequests++
+        if (lastResponse(socket) !== undefined) counts.forcedRequests++
         counts.forced++
         socket.destroy()
       }

@@ -1,6 +1,6 @@
 // Node keeps a few facts lameduck needs in private fields. Every read of one lives here, is
 // feature-tested, and runs in CI on Node 20, 22 and 24 (see test/node-internals.test.ts).
-import type { Server } from 'node:http'
+import type { Server, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 
@@ -20,6 +20,14 @@ export function httpConnections(server: Server): Socket[] {
   const sockets: Socket[] = []
   for (const parser of parsers) if (parser.socket) sockets.push(parser.socket)
   return sockets
+}
+
+/**
+ * The response Node is writing on this socket right now; responses to pipelined requests wait
+ * in a queue of Node's until it is done.
+ */
+export function activeResponse(socket: Socket): ServerResponse | undefined {
+  return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined
 }
 
 /** The TCP socket a TLS socket was wrapped around by `tls.Server`. */

@@ -1,9 +1,15 @@
 // The private Node fields lameduck reads (src/node-internals.ts), checked on the running Node.
 import { once } from 'node:events'
-import { createServer } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { type AddressInfo, connect, type Socket } from 'node:net'
+import { RawClient } from '@lameduck/test-utils'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { connectionCount, httpConnections, stopConnectionsChecker } from '../src/node-internals.js'
+import {
+  activeResponse,
+  connectionCount,
+  httpConnections,
+  stopConnectionsChecker,
+} from '../src/node-internals.js'
 
 async function listening() {
   const server = createServer((_req, res) => res.end('ok'))
@@ -39,6 +45,32 @@ describe(`node internals on ${process.version}`, () => {
     const socket = await upgraded
     expect(httpConnections(server)).toEqual(accepted.filter((s) => s !== socket))
     expect(connectionCount(server)).toBe(2)
+  })
+
+  it('names the response being written, and not one queued behind it by pipelining', async () => {
+    const { server, port } = await listening()
+    const seen: [boolean, boolean][] = []
+    const responses: ServerResponse[] = []
+    server.removeAllListeners('request')
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      seen.push([activeResponse(req.socket) === res, activeResponse(req.socket) !== undefined])
+      responses.push(res)
+      if (responses.length === 2) setTimeout(() => responses[0]!.end('first'), 10)
+      if (responses.length === 1) res.on('finish', () => responses[1]!.end('second'))
+    })
+    const raw = await RawClient.connect(port)
+    onTestFinished(() => raw.close())
+    raw.send('GET', '/1')
+    raw.send('GET', '/2')
+    expect((await raw.read()).body).toBe('first')
+    expect((await raw.read()).body).toBe('second')
+    expect(seen).toEqual([
+      [true, true],
+      [false, true],
+    ])
+    expect(activeResponse(raw.socket)).toBeUndefined()
+    const [serverSide] = httpConnections(server)
+    expect(activeResponse(serverSide!)).toBeUndefined()
   })
 
   it('finds the connections checker to stop', async () => {
