@@ -6,7 +6,7 @@ export type Mode = 'bare' | 'lameduck'
 
 export interface ServerProcess {
   port: number
-  ask<T = Record<string, unknown>>(command: 'heap' | 'connections' | 'shutdown'): Promise<T>
+  ask<T = Record<string, unknown>>(command: 'heap' | 'connections' | 'shutdown' | 'cpu'): Promise<T>
   stop(): Promise<void>
 }
 

@@ -36,18 +36,30 @@ function table(title: string, head: string[], rows: (string | number)[][]): void
 console.log(`machine: ${machine}\nversions: ${JSON.stringify(versions)}\n`)
 
 if (want('throughput')) {
-  const tp = await throughput(6, 3)
+  const tp = await throughput(10, 2)
   table(
-    'Throughput, keep-alive, 50 connections (autocannon, 3 s a run, after a warm-up run; pairs alternate A B, B A)',
-    ['round', 'bare req/s', 'lameduck req/s', 'ratio'],
+    'Throughput, keep-alive, 50 connections (autocannon, 2 s a run, after two warm-up runs; pairs alternate A B, B A)',
+    ['pair', 'bare req/s', 'lameduck req/s', 'ratio', 'bare CPU µs/req', 'lameduck CPU µs/req'],
     [
-      ...tp.bare.map((bare, i) => [
-        i + 1,
-        Math.round(bare),
-        Math.round(tp.lameduck[i]!),
-        round(tp.lameduck[i]! / bare, 3),
-      ]),
-      ['median ratio', '', '', `**${round(tp.ratio, 3)}** (goal ≥ 0.98)`],
+      ...tp.runs.bare.map((bare, i) => {
+        const ld = tp.runs.lameduck[i]!
+        return [
+          i + 1,
+          Math.round(bare.rate),
+          Math.round(ld.rate),
+          round(ld.rate / bare.rate, 3),
+          round(bare.cpu, 2),
+          round(ld.cpu, 2),
+        ]
+      }),
+      [
+        'median',
+        '',
+        '',
+        `**${round(tp.ratio, 3)}** (goal ≥ 0.98)`,
+        'CPU ratio bare/lameduck:',
+        `**${round(tp.cpuRatio, 3)}**`,
+      ],
     ],
   )
 }

@@ -6,28 +6,38 @@ import autocannon from 'autocannon'
 import { idleSockets, type Mode, median, percentile, round, startServer } from './harness.js'
 
 /**
- * Keep-alive throughput, lameduck attached vs bare. The load generator shares the machine and
- * warms up as it runs, so one warm-up round is discarded and the order alternates A B B A.
+ * Keep-alive throughput, lameduck attached vs bare, and the server's CPU time per request, which
+ * the load generator's own noise does not touch. The generator shares the machine and warms up
+ * as it runs, so two warm-up runs are discarded and the order alternates A B, B A.
  */
 export async function throughput(rounds: number, seconds: number) {
   const measure = async (mode: Mode) => {
     const server = await startServer(mode)
+    const before = await server.ask<{ micros: number }>('cpu')
     const result = await autocannon({
       url: `http://127.0.0.1:${server.port}/`,
       connections: 50,
       duration: seconds,
     })
+    const after = await server.ask<{ micros: number }>('cpu')
     await server.stop()
-    return result.requests.average
+    return {
+      rate: result.requests.average,
+      cpu: (after.micros - before.micros) / result.requests.total,
+    }
   }
   await measure('bare')
-  const rate: Record<Mode, number[]> = { bare: [], lameduck: [] }
+  await measure('lameduck')
+  const runs: Record<Mode, { rate: number; cpu: number }[]> = { bare: [], lameduck: [] }
   for (let i = 0; i < rounds; i++) {
     const order: Mode[] = i % 2 === 0 ? ['bare', 'lameduck'] : ['lameduck', 'bare']
-    for (const mode of order) rate[mode].push(await measure(mode))
+    for (const mode of order) runs[mode].push(await measure(mode))
   }
-  const ratios = rate.bare.map((bare, i) => rate.lameduck[i]! / bare)
-  return { bare: rate.bare, lameduck: rate.lameduck, ratio: median(ratios) }
+  return {
+    runs,
+    ratio: median(runs.bare.map((bare, i) => runs.lameduck[i]!.rate / bare.rate)),
+    cpuRatio: median(runs.bare.map((bare, i) => bare.cpu / runs.lameduck[i]!.cpu)),
+  }
 }
 
 /** Heap bytes per idle keep-alive socket above bare Node's, alternating A B A B. */

@@ -15,6 +15,10 @@ const commands = {
     globalThis.gc()
     return { heap: process.memoryUsage().heapUsed }
   },
+  cpu() {
+    const { user, system } = process.cpuUsage()
+    return { micros: user + system }
+  },
   connections: () => new Promise((resolve) => server.getConnections((_e, n) => resolve({ n }))),
   async shutdown() {
     const started = performance.now()
