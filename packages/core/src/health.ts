@@ -24,6 +24,38 @@ export interface Readiness {
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void
 
+/** A health answer in framework-neutral form, for adapters to send their native way. */
+export interface HealthReply {
+  status: number
+  headers: Record<string, string>
+  body: Record<string, unknown>
+}
+
+const NO_STORE = Object.freeze({ 'cache-control': 'no-store' })
+
+export function livenessReply(state: State): HealthReply {
+  return { status: 200, headers: { ...NO_STORE }, body: { status: 'ok', state } }
+}
+
+export function readinessReply(readiness: Readiness): HealthReply {
+  if (readiness.state !== 'serving') {
+    return {
+      status: 503,
+      headers: { ...NO_STORE },
+      body: { status: 'draining', state: readiness.state },
+    }
+  }
+  return {
+    status: readiness.ready ? 200 : 503,
+    headers: { ...NO_STORE },
+    body: {
+      status: readiness.ready ? 'ready' : 'unready',
+      state: readiness.state,
+      checks: readiness.checks,
+    },
+  }
+}
+
 /** Ready while serving and every check passes within its timeout; checks run concurrently. */
 export async function checkReadiness(
   state: () => State,
@@ -44,11 +76,11 @@ export async function checkReadiness(
   return { ready: ready && now === 'serving', state: now, checks: results }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const payload = JSON.stringify(body)
-  res.statusCode = status
+export function sendReply(res: ServerResponse, reply: HealthReply): void {
+  const payload = JSON.stringify(reply.body)
+  res.statusCode = reply.status
+  for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value)
   res.setHeader('content-type', 'application/json; charset=utf-8')
-  res.setHeader('cache-control', 'no-store')
   res.setHeader('content-length', Buffer.byteLength(payload))
   res.end(payload)
 }

@@ -5,8 +5,15 @@ export {
   InvalidStateError,
   LameduckError,
 } from './errors.js'
-export type { CheckResult, Readiness, RequestHandler } from './health.js'
+export type { CheckResult, HealthReply, Readiness, RequestHandler } from './health.js'
 export type { HookResult } from './hooks.js'
 export { type Lameduck, lameduck, type ShutdownReport, type State } from './lameduck.js'
 export type { Logger } from './logger.js'
 export { DEFAULTS, type LameduckOptions, type ShutdownSignal } from './options.js'
+export {
+  type HealthRoute,
+  type HealthRouteOptions,
+  healthRoutes,
+  ROUTE_DEFAULTS,
+  type RouteOption,
+} from './routes.js'

@@ -5,11 +5,13 @@ import { phaseChannel, reportChannel } from './diagnostics.js'
 import { InvalidOptionError, InvalidStateError } from './errors.js'
 import {
   checkReadiness,
+  livenessReply,
   type Readiness,
   type ReadinessCheck,
   type RequestHandler,
+  readinessReply,
   type State,
-  sendJson,
+  sendReply,
 } from './health.js'
 import { type Hook, type HookResult, runHooks } from './hooks.js'
 import { type LameduckOptions, validateDuration, validateOptions } from './options.js'
@@ -236,20 +238,12 @@ export function lameduck(options?: LameduckOptions): Lameduck {
     },
     checkReadiness: () => checkReadiness(getState, checks),
     health(_req, res) {
-      sendJson(res, 200, { status: 'ok', state })
+      sendReply(res, livenessReply(state))
     },
     readiness(_req, res) {
-      if (state !== 'serving') {
-        sendJson(res, 503, { status: 'draining', state })
-        return
-      }
-      checkReadiness(getState, checks).then((result) => {
-        sendJson(res, result.ready ? 200 : 503, {
-          status: result.ready ? 'ready' : 'unready',
-          state: result.state,
-          checks: result.checks,
-        })
-      })
+      // Answered without awaiting anything once draining, so the flip is seen at once.
+      if (state !== 'serving') sendReply(res, readinessReply({ ready: false, state, checks: {} }))
+      else checkReadiness(getState, checks).then((result) => sendReply(res, readinessReply(result)))
     },
     shutdown(reason = 'shutdown()') {
       if (typeof reason !== 'string') {

@@ -1,0 +1,61 @@
+import { InvalidOptionError } from './errors.js'
+import { type HealthReply, livenessReply, readinessReply } from './health.js'
+import type { Lameduck } from './lameduck.js'
+
+/** `false` to leave the route out, a path, or `{ path }`. */
+export type RouteOption = false | string | { path: string }
+
+export interface HealthRouteOptions {
+  /**
+   * Liveness: 200 while the process runs, draining included.
+   * @default '/healthz'
+   */
+  health?: RouteOption
+  /**
+   * Readiness: 200 when serving and every check passes, 503 otherwise.
+   * @default '/readyz'
+   */
+  readiness?: RouteOption
+}
+
+export interface HealthRoute {
+  kind: 'health' | 'readiness'
+  path: string
+  /** The answer, for the adapter to send its framework's native way. */
+  reply(): Promise<HealthReply>
+}
+
+export const ROUTE_DEFAULTS = Object.freeze({ health: '/healthz', readiness: '/readyz' } as const)
+
+/** The health routes an adapter mounts, validated; answered for GET and HEAD. */
+export function healthRoutes(ld: Lameduck, options: HealthRouteOptions = {}): HealthRoute[] {
+  const routes: HealthRoute[] = []
+  const health = routePath('health', options.health)
+  const readiness = routePath('readiness', options.readiness)
+  if (health !== undefined) {
+    routes.push({ kind: 'health', path: health, reply: async () => livenessReply(ld.state) })
+  }
+  if (readiness !== undefined) {
+    routes.push({
+      kind: 'readiness',
+      path: readiness,
+      reply: async () => readinessReply(await ld.checkReadiness()),
+    })
+  }
+  if (health !== undefined && health === readiness) {
+    throw new InvalidOptionError('readiness', 'a path other than the health path', readiness)
+  }
+  return routes
+}
+
+function routePath(kind: keyof typeof ROUTE_DEFAULTS, value: unknown): string | undefined {
+  if (value === undefined) return ROUTE_DEFAULTS[kind]
+  if (value === false) return undefined
+  const isObject = typeof value === 'object' && value !== null
+  const path = isObject ? (value as { path?: unknown }).path : value
+  const extra = isObject ? Object.keys(value).filter((key) => key !== 'path') : []
+  if (typeof path !== 'string' || !path.startsWith('/') || extra.length > 0) {
+    throw new InvalidOptionError(kind, 'false, a path starting with "/", or { path }', value)
+  }
+  return path
+}

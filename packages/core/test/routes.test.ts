@@ -1,0 +1,54 @@
+import { healthRoutes, InvalidOptionError, lameduck, ROUTE_DEFAULTS } from '@lameduck/core'
+import { describe, expect, it } from 'vitest'
+
+describe('healthRoutes', () => {
+  it('defaults to /healthz and /readyz', () => {
+    const routes = healthRoutes(lameduck({ signals: false }))
+    expect(routes.map((r) => [r.kind, r.path])).toEqual([
+      ['health', ROUTE_DEFAULTS.health],
+      ['readiness', ROUTE_DEFAULTS.readiness],
+    ])
+  })
+
+  it('takes a path, { path }, or false', () => {
+    const ld = lameduck({ signals: false })
+    expect(healthRoutes(ld, { health: '/live', readiness: { path: '/ready' } })).toMatchObject([
+      { kind: 'health', path: '/live' },
+      { kind: 'readiness', path: '/ready' },
+    ])
+    expect(healthRoutes(ld, { health: false })).toMatchObject([{ kind: 'readiness' }])
+  })
+
+  it.each([
+    [{ health: 'healthz' }, 'health'],
+    [{ readiness: 42 }, 'readiness'],
+    [{ readiness: { path: '/r', method: 'POST' } }, 'readiness'],
+    [{ health: '/same', readiness: '/same' }, 'readiness'],
+  ])('rejects %j naming %s', (options, option) => {
+    const error = (() => {
+      try {
+        healthRoutes(lameduck({ signals: false }), options as never)
+      } catch (e) {
+        return e
+      }
+    })()
+    expect(error).toBeInstanceOf(InvalidOptionError)
+    expect(error).toMatchObject({ option })
+  })
+
+  it('answers liveness and readiness in framework-neutral form', async () => {
+    const ld = lameduck({ signals: false })
+    ld.addReadinessCheck('db', () => true)
+    const [health, readiness] = healthRoutes(ld)
+    expect(await health!.reply()).toEqual({
+      status: 200,
+      headers: { 'cache-control': 'no-store' },
+      body: { status: 'ok', state: 'serving' },
+    })
+    expect(await readiness!.reply()).toMatchObject({ status: 200, body: { status: 'ready' } })
+    const done = ld.shutdown()
+    expect(await readiness!.reply()).toMatchObject({ status: 503, body: { status: 'draining' } })
+    expect(await health!.reply()).toMatchObject({ status: 200, body: { state: 'draining' } })
+    await done
+  })
+})
