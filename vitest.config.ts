@@ -21,6 +21,18 @@ export default defineConfig({
           },
         },
       },
+      ...['fastify', 'express', 'koa'].map((name) => ({
+        extends: true as const,
+        test: {
+          name,
+          include: [`packages/${name}/test/**/*.test.ts`],
+          typecheck: {
+            enabled: true,
+            include: [`packages/${name}/test/**/*.test-d.ts`],
+            tsconfig: `packages/${name}/tsconfig.json`,
+          },
+        },
+      })),
     ],
     testTimeout: 15_000,
     hookTimeout: 15_000,

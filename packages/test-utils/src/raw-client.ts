@@ -57,6 +57,14 @@ export class RawClient {
     return this.read()
   }
 
+  /** Resolves once the head of the next response (status line and headers) has arrived. */
+  async headers(): Promise<void> {
+    while (this.#buffer.indexOf('\r\n\r\n') === -1) {
+      if (this.#ended) throw new Error('socket closed before the response headers arrived')
+      await new Promise<void>((resolve) => this.#waiters.push(resolve))
+    }
+  }
+
   /** Reads the next complete response (content-length or chunked). */
   async read(): Promise<RawResponse> {
     for (;;) {

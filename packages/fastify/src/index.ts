@@ -1,0 +1,61 @@
+import { Server as HttpServer } from 'node:http'
+import { Server as HttpsServer } from 'node:https'
+import {
+  type HealthRouteOptions,
+  healthRoutes,
+  InvalidStateError,
+  type Lameduck,
+  type LameduckOptions,
+  lameduck,
+} from '@lameduck/core'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import fp from 'fastify-plugin'
+
+export interface LameduckFastifyOptions extends LameduckOptions, HealthRouteOptions {}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The lameduck handle draining this instance's server. */
+    graceful: Lameduck
+  }
+}
+
+async function lameduckFastify(app: FastifyInstance, options: LameduckFastifyOptions) {
+  if (app.hasDecorator('graceful')) {
+    throw new InvalidStateError('@lameduck/fastify is already registered on this instance')
+  }
+  const { health, readiness, ...coreOptions } = options
+  const logger = coreOptions.logger ?? app.log.child({ name: 'lameduck' })
+  const ld = lameduck({ ...coreOptions, logger })
+  const routes = healthRoutes(ld, { health, readiness })
+  app.decorate('graceful', ld)
+
+  // HTTP/2 servers are left to Fastify's own close until core drains HTTP/2 sessions.
+  if (app.server instanceof HttpServer || app.server instanceof HttpsServer) ld.attach(app.server)
+  else logger.info({}, 'lameduck: HTTP/2 server: its sessions are closed by Fastify')
+
+  for (const route of routes) {
+    app.get(route.path, { logLevel: 'warn' }, async (_request, reply) => {
+      const answer = await route.reply()
+      return reply.code(answer.status).headers(answer.headers).send(answer.body)
+    })
+  }
+
+  // Both ways of shutting down end the same: drain, then the app's hooks, then Fastify's own
+  // close with its onClose hooks, so database pools close after the last response.
+  let fastifyClosing = false
+  ld.onShutdown('fastify', () => (fastifyClosing ? undefined : app.close()))
+  app.addHook('preClose', async () => {
+    fastifyClosing = true
+    if (ld.state === 'serving') await ld.shutdown('fastify.close()')
+  })
+}
+
+/** Drains the Fastify server through `@lameduck/core` on signals, `app.graceful.shutdown()` or `app.close()`. */
+const plugin: FastifyPluginAsync<LameduckFastifyOptions> = fp(lameduckFastify, {
+  fastify: '5.x',
+  name: '@lameduck/fastify',
+})
+
+export default plugin
+export { plugin as lameduckFastify }
