@@ -7,4 +7,6 @@ export default defineConfig({
   target: 'node20',
   dts: true,
   clean: true,
+  // CommonJS users get `require('@lameduck/fastify').default` and `.lameduckFastify`.
+  outputOptions: { exports: 'named' },
 })

@@ -9,42 +9,42 @@ export interface LameduckOptions {
    * included). Sockets still open then are destroyed and reported.
    * @default 10000
    */
-  timeout?: number
+  timeout?: number | undefined
   /**
    * Ms to keep serving normally after readiness flips to 503 and before the listener closes, so
    * load balancers stop routing here first. Must be less than `timeout`.
    * @default 0
    */
-  delay?: number
+  delay?: number | undefined
   /**
    * During the drain, a keep-alive socket is closed only after it has been idle this many ms; a
    * request arriving earlier is served with `Connection: close`. 0 closes idle sockets at once,
    * which races clients that have a request on the wire.
    * @default 1000
    */
-  idleGrace?: number
+  idleGrace?: number | undefined
   /**
    * Default timeout in ms of each cleanup hook registered with `onShutdown`.
    * @default 5000
    */
-  hookTimeout?: number
+  hookTimeout?: number | undefined
   /**
    * Default timeout in ms of each readiness check.
    * @default 1000
    */
-  checkTimeout?: number
+  checkTimeout?: number | undefined
   /**
    * Process signals that start the shutdown and then exit the process (0 when clean, 1 when
    * anything was forced or a hook failed); a second one exits at once (128 + signal number).
    * `false` leaves signals and `process.exit` alone.
    * @default ['SIGTERM', 'SIGINT']
    */
-  signals?: readonly ShutdownSignal[] | false
+  signals?: readonly ShutdownSignal[] | false | undefined
   /**
    * A pino-compatible logger.
    * @default a silent logger
    */
-  logger?: Logger
+  logger?: Logger | undefined
 }
 
 export interface ResolvedOptions {

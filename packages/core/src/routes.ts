@@ -10,12 +10,12 @@ export interface HealthRouteOptions {
    * Liveness: 200 while the process runs, draining included.
    * @default '/healthz'
    */
-  health?: RouteOption
+  health?: RouteOption | undefined
   /**
    * Readiness: 200 when serving and every check passes, 503 otherwise.
    * @default '/readyz'
    */
-  readiness?: RouteOption
+  readiness?: RouteOption | undefined
 }
 
 export interface HealthRoute {

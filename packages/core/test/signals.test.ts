@@ -1,38 +1,12 @@
-import { request } from 'node:http'
+import { get, inFlight, startFixture } from '@lameduck/test-utils'
 import { describe, expect, it } from 'vitest'
-import { type Child, startFixture } from './child.js'
 
-function get(port: number, path: string) {
-  return new Promise<{ status: number; connection: string | undefined; body: string }>(
-    (resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path }, (res) => {
-        let body = ''
-        res.on('data', (chunk) => {
-          body += chunk
-        })
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }),
-        )
-      })
-      req.on('error', reject)
-      req.end()
-    },
-  )
-}
-
-/** Sends a request and resolves once the child has it, with the pending response. */
-async function inFlight(child: Child, path: string) {
-  const arrived = child.line('arrived')
-  const response = get(child.port, path)
-  response.catch(() => {})
-  await arrived
-  return { response }
-}
+const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url)
 
 describe('signals (real child processes)', { timeout: 15_000 }, () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`${signal}: drains the in-flight request, runs hooks, exits 0`, async () => {
-      const child = await startFixture('server.mjs')
+      const child = await startFixture(fixture('server.mjs'))
       const { response } = await inFlight(child, '/slow')
       child.process.kill(signal)
       expect(await response).toEqual({ status: 200, connection: 'close', body: 'slow' })
@@ -42,7 +16,7 @@ describe('signals (real child processes)', { timeout: 15_000 }, () => {
   }
 
   it('works the same through the CommonJS build', async () => {
-    const child = await startFixture('server.cjs')
+    const child = await startFixture(fixture('server.cjs'))
     const { response } = await inFlight(child, '/slow')
     child.process.kill('SIGTERM')
     expect((await response).status).toBe(200)
@@ -50,7 +24,7 @@ describe('signals (real child processes)', { timeout: 15_000 }, () => {
   })
 
   it('exits 1 when the deadline forced a request', async () => {
-    const child = await startFixture('server.mjs', { options: { timeout: 200 } })
+    const child = await startFixture(fixture('server.mjs'), { options: { timeout: 200 } })
     const { response } = await inFlight(child, '/hang')
     child.process.kill('SIGTERM')
     expect(await child.exit).toEqual({ code: 1, signal: null })
@@ -58,7 +32,7 @@ describe('signals (real child processes)', { timeout: 15_000 }, () => {
   })
 
   it('exits 1 when a hook failed, after running the others', async () => {
-    const child = await startFixture('server.mjs', { failingHook: true })
+    const child = await startFixture(fixture('server.mjs'), { failingHook: true })
     child.process.kill('SIGTERM')
     expect(await child.exit).toEqual({ code: 1, signal: null })
     expect(child.lines).toContain('hook ran')
@@ -69,7 +43,7 @@ describe('signals (real child processes)', { timeout: 15_000 }, () => {
     ['SIGINT', 130],
   ] as const) {
     it(`a second ${signal} during the drain exits at once with ${code}`, async () => {
-      const child = await startFixture('server.mjs', { options: { timeout: 10_000 } })
+      const child = await startFixture(fixture('server.mjs'), { options: { timeout: 10_000 } })
       const { response } = await inFlight(child, '/hang')
       child.process.kill(signal)
       // The first signal's shutdown is under way once the listener refuses connections.
@@ -81,13 +55,13 @@ describe('signals (real child processes)', { timeout: 15_000 }, () => {
   }
 
   it('leaves signals alone when signals is false', async () => {
-    const child = await startFixture('server.mjs', { options: { signals: false } })
+    const child = await startFixture(fixture('server.mjs'), { options: { signals: false } })
     child.process.kill('SIGTERM')
     expect(await child.exit).toEqual({ code: null, signal: 'SIGTERM' })
   })
 
   it('honours a custom signal list', async () => {
-    const child = await startFixture('server.mjs', { options: { signals: ['SIGUSR2'] } })
+    const child = await startFixture(fixture('server.mjs'), { options: { signals: ['SIGUSR2'] } })
     const { response } = await inFlight(child, '/slow')
     child.process.kill('SIGUSR2')
     expect((await response).status).toBe(200)

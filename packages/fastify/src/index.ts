@@ -31,7 +31,8 @@ async function lameduckFastify(app: FastifyInstance, options: LameduckFastifyOpt
   app.decorate('graceful', ld)
 
   // HTTP/2 servers are left to Fastify's own close until core drains HTTP/2 sessions.
-  if (app.server instanceof HttpServer || app.server instanceof HttpsServer) ld.attach(app.server)
+  const server: unknown = app.server
+  if (server instanceof HttpServer || server instanceof HttpsServer) ld.attach(server)
   else logger.info({}, 'lameduck: HTTP/2 server: its sessions are closed by Fastify')
 
   for (const route of routes) {

@@ -1,3 +1,4 @@
+export { type Child, get, inFlight, type SimpleResponse, startFixture } from './child.js'
 export {
   type ContractApp,
   type ContractFactory,

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { request } from 'node:http'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { onTestFinished } from 'vitest'
@@ -14,9 +15,12 @@ export interface Child {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
-/** Starts a fixture in a child process and waits until it prints its port. */
-export async function startFixture(name: string, fixture: unknown = {}): Promise<Child> {
-  const path = fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
+/**
+ * Starts a fixture script in a child process and waits until it prints `{"port":N}`. The
+ * fixture reads `fixture` as JSON from the FIXTURE environment variable.
+ */
+export async function startFixture(script: URL, fixture: unknown = {}): Promise<Child> {
+  const path = fileURLToPath(script)
   const child = spawn(process.execPath, [path], {
     env: { ...process.env, FIXTURE: JSON.stringify(fixture) },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -50,4 +54,36 @@ export async function startFixture(name: string, fixture: unknown = {}): Promise
         waiters.push({ text, resolve })
       }),
   }
+}
+
+export interface SimpleResponse {
+  status: number
+  connection: string | undefined
+  body: string
+}
+
+/** One GET with Node's default agent. */
+export function get(port: number, path: string): Promise<SimpleResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path }, (res) => {
+      let body = ''
+      res.on('data', (chunk) => {
+        body += chunk
+      })
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }),
+      )
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+/** Sends a GET and resolves once the child printed "arrived", with the pending response. */
+export async function inFlight(child: Child, path: string) {
+  const arrived = child.line('arrived')
+  const response = get(child.port, path)
+  response.catch(() => {})
+  await arrived
+  return { response }
 }

@@ -1,0 +1,36 @@
+import {
+  lameduck as coreLameduck,
+  type HealthRouteOptions,
+  healthRoutes,
+  type Lameduck,
+  type LameduckOptions,
+} from '@lameduck/core'
+import type { NextFunction, Request, Response } from 'express'
+
+export interface LameduckExpressOptions extends LameduckOptions, HealthRouteOptions {}
+
+export interface LameduckExpress extends Lameduck {
+  /** Middleware answering the health routes before any other middleware runs; mount it first. */
+  middleware(): (req: Request, res: Response, next: NextFunction) => void
+}
+
+/** A lameduck handle for an Express 4 or 5 app; `ld.attach(app.listen(port))` drains its server. */
+export function lameduck(options: LameduckExpressOptions = {}): LameduckExpress {
+  const { health, readiness, ...coreOptions } = options
+  const ld = coreLameduck(coreOptions)
+  const routes = new Map(healthRoutes(ld, { health, readiness }).map((r) => [r.path, r]))
+  return Object.assign(ld, {
+    middleware() {
+      return function lameduckHealth(req: Request, res: Response, next: NextFunction): void {
+        const route = routes.get(req.path)
+        if (route === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) {
+          next()
+          return
+        }
+        route.reply().then((reply) => {
+          res.status(reply.status).set(reply.headers).json(reply.body)
+        }, next)
+      }
+    },
+  })
+}

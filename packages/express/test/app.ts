@@ -1,0 +1,65 @@
+import type { EventEmitter } from 'node:events'
+import type { Server } from 'node:http'
+import { type LameduckExpressOptions, lameduck } from '@lameduck/express'
+import type { ContractApp, ContractOptions } from '@lameduck/test-utils'
+import express5 from 'express'
+import express4 from 'express4'
+
+export const expressMajors = {
+  'express 5': express5,
+  'express 4': express4 as unknown as typeof express5,
+}
+
+/** The contract's routes on Express, with @lameduck/express mounted first. */
+export function expressApp(
+  express: typeof express5,
+  options: LameduckExpressOptions,
+  probe?: EventEmitter,
+) {
+  const ld = lameduck({ signals: false, ...options })
+  const app = express()
+  app.use(ld.middleware())
+  app.use((req, _res, next) => {
+    probe?.emit('arrived', req.path, req.socket.remotePort)
+    next()
+  })
+  app.get('/fast', (_req, res) => {
+    res.send('ok')
+  })
+  app.get('/slow', (req, res) => {
+    setTimeout(() => res.send('slow'), Number(req.query.ms))
+  })
+  app.get('/hang', () => {})
+  app.get('/stream', (req, res) => {
+    res.write('first,')
+    setTimeout(() => res.end('last'), Number(req.query.ms))
+  })
+  app.post('/upload', (req, res) => {
+    let bytes = 0
+    req.on('data', (chunk: Buffer) => {
+      bytes += chunk.length
+    })
+    req.on('end', () => res.send(String(bytes)))
+  })
+  return { app, ld }
+}
+
+export async function startExpressApp(
+  express: typeof express5,
+  options: ContractOptions,
+  probe: EventEmitter,
+): Promise<ContractApp> {
+  const { app, ld } = expressApp(express, options, probe)
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening))
+  })
+  ld.attach(server)
+  return {
+    port: (server.address() as { port: number }).port,
+    shutdown: () => ld.shutdown(),
+    async dispose() {
+      server.closeAllConnections()
+      if (server.listening) await new Promise((resolve) => server.close(resolve))
+    },
+  }
+}

@@ -1,0 +1,60 @@
+import { inFlight, startFixture } from '@lameduck/test-utils'
+import request from 'supertest'
+import { describe, expect, it } from 'vitest'
+import { expressApp, expressMajors } from './app.js'
+
+for (const [name, express] of Object.entries(expressMajors)) {
+  describe(`@lameduck/express on ${name}`, () => {
+    it('answers liveness and readiness before the app’s other middleware', async () => {
+      const { app, ld } = expressApp(express, { delay: 500, timeout: 2_000 })
+      let reached = false
+      app.use(() => {
+        reached = true
+      })
+      await request(app).get('/healthz').expect(200, { status: 'ok', state: 'serving' })
+      await request(app)
+        .get('/readyz')
+        .expect('cache-control', 'no-store')
+        .expect(200, { status: 'ready', state: 'serving', checks: {} })
+      await request(app).head('/readyz').expect(200)
+      expect(reached).toBe(false)
+      const done = ld.shutdown()
+      await request(app).get('/readyz').expect(503, { status: 'draining', state: 'draining' })
+      await request(app).get('/healthz').expect(200, { status: 'ok', state: 'draining' })
+      await done
+    })
+
+    it('reports a failing readiness check with 503', async () => {
+      const { app, ld } = expressApp(express, { checkTimeout: 20 })
+      ld.addReadinessCheck('db', () => new Promise(() => {}))
+      const response = await request(app).get('/readyz').expect(503)
+      expect(response.body).toMatchObject({
+        status: 'unready',
+        checks: { db: { status: 'timeout' } },
+      })
+    })
+
+    it('mounts configured paths, leaves others and other methods to the app', async () => {
+      const { app } = expressApp(express, { health: '/live', readiness: false })
+      await request(app).get('/live').expect(200)
+      await request(app).get('/readyz').expect(404)
+      await request(app).post('/live').expect(404)
+    })
+
+    it('rejects invalid options with a typed error', () => {
+      expect(() => expressApp(express, { readiness: 'readyz' })).toThrow(
+        expect.objectContaining({ code: 'LAMEDUCK_ERR_INVALID_OPTION', option: 'readiness' }),
+      )
+    })
+  })
+}
+
+describe('@lameduck/express in a child process', { timeout: 15_000 }, () => {
+  it('SIGTERM during a slow request: 200 and exit 0', async () => {
+    const child = await startFixture(new URL('./fixtures/server.mjs', import.meta.url))
+    const { response } = await inFlight(child, '/slow')
+    child.process.kill('SIGTERM')
+    expect(await response).toEqual({ status: 200, connection: 'close', body: 'slow' })
+    expect(await child.exit).toEqual({ code: 0, signal: null })
+  })
+})

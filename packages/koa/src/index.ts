@@ -1,0 +1,34 @@
+import {
+  lameduck as coreLameduck,
+  type HealthRouteOptions,
+  healthRoutes,
+  type Lameduck,
+  type LameduckOptions,
+} from '@lameduck/core'
+import type { Middleware } from 'koa'
+
+export interface LameduckKoaOptions extends LameduckOptions, HealthRouteOptions {}
+
+export interface LameduckKoa extends Lameduck {
+  /** Middleware answering the health routes before any other middleware runs; mount it first. */
+  middleware(): Middleware
+}
+
+/** A lameduck handle for a Koa 2 or 3 app; `ld.attach(app.listen(port))` drains its server. */
+export function lameduck(options: LameduckKoaOptions = {}): LameduckKoa {
+  const { health, readiness, ...coreOptions } = options
+  const ld = coreLameduck(coreOptions)
+  const routes = new Map(healthRoutes(ld, { health, readiness }).map((r) => [r.path, r]))
+  return Object.assign(ld, {
+    middleware(): Middleware {
+      return async function lameduckHealth(ctx, next) {
+        const route = routes.get(ctx.path)
+        if (route === undefined || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next()
+        const reply = await route.reply()
+        ctx.status = reply.status
+        ctx.set(reply.headers)
+        ctx.body = reply.body
+      }
+    },
+  })
+}

@@ -1,0 +1,63 @@
+import type { EventEmitter } from 'node:events'
+import type { Server } from 'node:http'
+import { type LameduckKoaOptions, lameduck } from '@lameduck/koa'
+import type { ContractApp, ContractOptions } from '@lameduck/test-utils'
+import Koa3 from 'koa'
+import Koa2 from 'koa2'
+
+export const koaMajors = { 'koa 3': Koa3, 'koa 2': Koa2 as unknown as typeof Koa3 }
+
+/** The contract's routes on Koa, with @lameduck/koa mounted first. */
+export function koaApp(Koa: typeof Koa3, options: LameduckKoaOptions, probe?: EventEmitter) {
+  const ld = lameduck({ signals: false, ...options })
+  const app = new Koa()
+  app.use(ld.middleware())
+  app.use(async (ctx) => {
+    probe?.emit('arrived', ctx.path, ctx.req.socket.remotePort)
+    const ms = Number(ctx.query.ms ?? 0)
+    switch (`${ctx.method} ${ctx.path}`) {
+      case 'GET /fast':
+        ctx.body = 'ok'
+        return
+      case 'GET /slow':
+        await new Promise((resolve) => setTimeout(resolve, ms))
+        ctx.body = 'slow'
+        return
+      case 'GET /hang':
+        await new Promise(() => {})
+        return
+      case 'GET /stream':
+        ctx.respond = false
+        ctx.res.write('first,')
+        setTimeout(() => ctx.res.end('last'), ms)
+        return
+      case 'POST /upload': {
+        let bytes = 0
+        for await (const chunk of ctx.req) bytes += (chunk as Buffer).length
+        ctx.body = String(bytes)
+        return
+      }
+    }
+  })
+  return { app, ld }
+}
+
+export async function startKoaApp(
+  Koa: typeof Koa3,
+  options: ContractOptions,
+  probe: EventEmitter,
+): Promise<ContractApp> {
+  const { app, ld } = koaApp(Koa, options, probe)
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening))
+  })
+  ld.attach(server)
+  return {
+    port: (server.address() as { port: number }).port,
+    shutdown: () => ld.shutdown(),
+    async dispose() {
+      server.closeAllConnections()
+      if (server.listening) await new Promise((resolve) => server.close(resolve))
+    },
+  }
+}
