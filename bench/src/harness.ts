@@ -2,7 +2,10 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { once } from 'node:events'
 import { connect, type Socket } from 'node:net'
 
-export type Mode = 'bare' | 'lameduck'
+export type Variant = 'bare' | 'lameduck'
+export type Framework = 'fastify' | 'express' | 'koa'
+/** node:http bare or with lameduck, or a framework app without and with its adapter. */
+export type Mode = Variant | `${Framework}-${Variant}`
 
 export interface ServerProcess {
   port: number

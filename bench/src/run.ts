@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import type { LoadClient } from '@lameduck/test-utils'
-import { round } from './harness.js'
+import { median, round } from './harness.js'
 import { drainTail, idleClose, lostUnderLoad, memory, throughput } from './scenarios.js'
 
 const version = (path: string) =>
@@ -61,6 +61,35 @@ if (want('throughput')) {
         `**${round(tp.cpuRatio, 3)}**`,
       ],
     ],
+  )
+}
+
+if (want('adapters')) {
+  const rows: (string | number)[][] = []
+  for (const framework of ['fastify', 'express', 'koa'] as const) {
+    const tp = await throughput(6, 2, framework)
+    rows.push([
+      framework,
+      Math.round(median(tp.runs.bare.map((r) => r.rate))),
+      Math.round(median(tp.runs.lameduck.map((r) => r.rate))),
+      tp.runs.bare.map((bare, i) => round(tp.runs.lameduck[i]!.rate / bare, 3)).join(' '),
+      `**${round(tp.ratio, 3)}**`,
+      round(tp.cpuRatio, 3),
+      '≥ 0.97',
+    ])
+  }
+  table(
+    'Adapters: the same framework app with and without its lameduck adapter (autocannon, 50 keep-alive connections, 6 alternating pairs of 2 s)',
+    [
+      'framework',
+      'without req/s (median)',
+      'with req/s (median)',
+      'ratio per pair',
+      'median ratio',
+      'CPU ratio',
+      'goal',
+    ],
+    rows,
   )
 }
 

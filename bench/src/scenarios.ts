@@ -3,16 +3,26 @@ import type { AddressInfo } from 'node:net'
 import { lameduck } from '@lameduck/core'
 import { keepAliveLoad, type LoadClient, RawClient } from '@lameduck/test-utils'
 import autocannon from 'autocannon'
-import { idleSockets, type Mode, median, percentile, round, startServer } from './harness.js'
+import {
+  type Framework,
+  idleSockets,
+  type Mode,
+  median,
+  percentile,
+  round,
+  startServer,
+  type Variant,
+} from './harness.js'
 
 /**
  * Keep-alive throughput, lameduck attached vs bare, and the server's CPU time per request, which
  * the load generator's own noise does not touch. The generator shares the machine and warms up
  * as it runs, so two warm-up runs are discarded and the order alternates A B, B A.
  */
-export async function throughput(rounds: number, seconds: number) {
-  const measure = async (mode: Mode) => {
-    const server = await startServer(mode)
+export async function throughput(rounds: number, seconds: number, framework?: Framework) {
+  const modeOf = (variant: Variant): Mode => (framework ? `${framework}-${variant}` : variant)
+  const measure = async (variant: Variant) => {
+    const server = await startServer(modeOf(variant))
     const before = await server.ask<{ micros: number }>('cpu')
     const result = await autocannon({
       url: `http://127.0.0.1:${server.port}/`,
@@ -28,10 +38,10 @@ export async function throughput(rounds: number, seconds: number) {
   }
   await measure('bare')
   await measure('lameduck')
-  const runs: Record<Mode, { rate: number; cpu: number }[]> = { bare: [], lameduck: [] }
+  const runs: Record<Variant, { rate: number; cpu: number }[]> = { bare: [], lameduck: [] }
   for (let i = 0; i < rounds; i++) {
-    const order: Mode[] = i % 2 === 0 ? ['bare', 'lameduck'] : ['lameduck', 'bare']
-    for (const mode of order) runs[mode].push(await measure(mode))
+    const order: Variant[] = i % 2 === 0 ? ['bare', 'lameduck'] : ['lameduck', 'bare']
+    for (const variant of order) runs[variant].push(await measure(variant))
   }
   return {
     runs,
@@ -42,7 +52,7 @@ export async function throughput(rounds: number, seconds: number) {
 
 /** Heap bytes per idle keep-alive socket above bare Node's, alternating A B A B. */
 export async function memory(rounds: number, sockets: number) {
-  const perSocket: Record<Mode, number[]> = { bare: [], lameduck: [] }
+  const perSocket: Record<Variant, number[]> = { bare: [], lameduck: [] }
   for (let i = 0; i < rounds; i++) {
     for (const mode of ['bare', 'lameduck'] as const) {
       const server = await startServer(mode)

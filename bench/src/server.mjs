@@ -1,13 +1,58 @@
 // The server under measurement, in its own process so the load generator does not share its CPU
-// or heap. argv: mode ('bare' | 'lameduck') and idleGrace. Talks to run.mjs over IPC.
+// or heap. argv: mode and idleGrace. Modes: bare and lameduck (node:http), and
+// <framework>-bare / <framework>-lameduck for fastify, express and koa. Talks to run.ts over IPC.
 import { createServer } from 'node:http'
 import { lameduck } from '@lameduck/core'
 
 const [mode = 'bare', grace = '1000'] = process.argv.slice(2)
-const server = createServer((_req, res) => res.end('ok'))
+const [framework, variant] = mode.includes('-') ? mode.split('-') : ['node', mode]
+const withLameduck = variant === 'lameduck'
+const options = { signals: false, idleGrace: Number(grace) }
+
+async function start() {
+  if (framework === 'fastify') {
+    const { default: Fastify } = await import('fastify')
+    const app = Fastify()
+    if (withLameduck) await app.register((await import('@lameduck/fastify')).default, options)
+    app.get('/', async () => 'ok')
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    return {
+      server: app.server,
+      shutdown: () => (withLameduck ? app.graceful.shutdown() : app.close()),
+    }
+  }
+  if (framework === 'express' || framework === 'koa') {
+    const adapter = withLameduck
+      ? (await import(`@lameduck/${framework}`)).lameduck(options)
+      : undefined
+    let handler
+    if (framework === 'express') {
+      const app = (await import('express')).default()
+      if (adapter) app.use(adapter.middleware())
+      app.get('/', (_req, res) => res.send('ok'))
+      handler = app
+    } else {
+      const app = new (await import('koa')).default()
+      if (adapter) app.use(adapter.middleware())
+      app.use(async (ctx) => {
+        ctx.body = 'ok'
+      })
+      handler = app.callback()
+    }
+    const server = createServer(handler)
+    adapter?.attach(server)
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+    return { server, shutdown: () => adapter?.shutdown() ?? new Promise((r) => server.close(r)) }
+  }
+  const server = createServer((_req, res) => res.end('ok'))
+  const ld = withLameduck ? lameduck(options) : undefined
+  ld?.attach(server)
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { server, shutdown: () => ld?.shutdown() ?? new Promise((r) => server.close(() => r())) }
+}
+
+const { server, shutdown } = await start()
 server.keepAliveTimeout = 60_000
-const ld = mode === 'lameduck' ? lameduck({ signals: false, idleGrace: Number(grace) }) : undefined
-ld?.attach(server)
 
 const commands = {
   heap() {
@@ -22,7 +67,7 @@ const commands = {
   connections: () => new Promise((resolve) => server.getConnections((_e, n) => resolve({ n }))),
   async shutdown() {
     const started = performance.now()
-    const report = ld ? await ld.shutdown() : await new Promise((r) => server.close(() => r()))
+    const report = await shutdown()
     return { ms: performance.now() - started, report }
   },
 }
@@ -30,4 +75,4 @@ const commands = {
 process.on('message', async ({ id, command }) => {
   process.send({ id, ...(await commands[command]()) })
 })
-server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }))
+process.send({ port: server.address().port })

@@ -22,7 +22,9 @@ export function lameduck(options: LameduckExpressOptions = {}): LameduckExpress 
   return Object.assign(ld, {
     middleware() {
       return function lameduckHealth(req: Request, res: Response, next: NextFunction): void {
-        const route = routes.get(req.path)
+        // req.url rather than Express's req.path: this runs for every request, and cheaply.
+        const query = req.url.indexOf('?')
+        const route = routes.get(query === -1 ? req.url : req.url.slice(0, query))
         if (route === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) {
           next()
           return
