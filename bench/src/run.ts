@@ -72,7 +72,7 @@ if (want('adapters')) {
       framework,
       Math.round(median(tp.runs.bare.map((r) => r.rate))),
       Math.round(median(tp.runs.lameduck.map((r) => r.rate))),
-      tp.runs.bare.map((bare, i) => round(tp.runs.lameduck[i]!.rate / bare, 3)).join(' '),
+      tp.runs.bare.map((bare, i) => round(tp.runs.lameduck[i]!.rate / bare.rate, 3)).join(' '),
       `**${round(tp.ratio, 3)}**`,
       round(tp.cpuRatio, 3),
       '≥ 0.97',
