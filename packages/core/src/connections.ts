@@ -2,6 +2,7 @@ import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node
 import type { Server as HttpsServer } from 'node:https'
 import { Server as NetServer, type Socket } from 'node:net'
 import { Server as TLSServer, type TLSSocket } from 'node:tls'
+import { type Http2AnyServer, isHttp2Server, trackSessions } from './http2.js'
 import {
   activeResponse,
   connectionCount,
@@ -10,7 +11,7 @@ import {
   stopConnectionsChecker,
 } from './node-internals.js'
 
-export type AttachableServer = HttpServer | HttpsServer
+export type AttachableServer = HttpServer | HttpsServer | Http2AnyServer
 
 /** The last response queued on a socket, while it has not closed; responses finish in order. */
 const kLatest = Symbol('lameduck.latestResponse')
@@ -75,6 +76,8 @@ export function trackConnections(
   const handshaking = new Set<Socket>()
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    // HTTP/2 requests (the compatibility API) are drained by their session, not their socket.
+    if (req.httpVersionMajor === 2) return
     const socket = req.socket as TrackedSocket
     if (draining) {
       onRequestWhileDraining(socket, res)
@@ -203,8 +206,9 @@ export function trackConnections(
       handshaking.delete(raw)
       raw.off('close', onHandshakingClose)
     }
-    // A handshake that began before the listener closed can complete during the drain.
-    if (draining) becameIdle(socket)
+    // A handshake that began before the listener closed can complete during the drain; an
+    // HTTP/2 one becomes a session, which the session tracker drains.
+    if (draining && socket.alpnProtocol !== 'h2') becameIdle(socket)
   }
 
   function onServerClosed(): void {
@@ -213,6 +217,7 @@ export function trackConnections(
     onDrained()
   }
 
+  const sessions = isHttp2Server(server) ? trackSessions(server, counts) : undefined
   for (const event of DETACHING_EVENTS) {
     if (server.listenerCount(event) > 0) server.prependListener(event as 'upgrade', onDetached)
   }
@@ -237,6 +242,7 @@ export function trackConnections(
       if (server.listening) NetServer.prototype.close.call(server, onServerClosed)
       else if (connectionCount(server) === 0) onServerClosed()
       else server.once('close', onServerClosed)
+      sessions?.drain()
       for (const socket of httpConnections(server) as TrackedSocket[]) {
         const res = lastResponse(socket)
         const active = activeResponse(socket)
@@ -247,6 +253,7 @@ export function trackConnections(
       }
     },
     destroyAll() {
+      sessions?.destroyAll()
       for (const socket of httpConnections(server) as TrackedSocket[]) {
         if (lastResponse(socket) !== undefined) counts.forcedRequests++
         counts.forced++
@@ -263,6 +270,7 @@ export function trackConnections(
       }
     },
     release() {
+      sessions?.release()
       if (idleTimer !== undefined) clearTimeout(idleTimer)
       idle.clear()
       for (const event of DETACHING_EVENTS) server.off(event as 'upgrade', onDetached)

@@ -1,3 +1,4 @@
+export type { AttachableServer } from './connections.js'
 export { CHANNELS } from './diagnostics.js'
 export {
   ERROR_CODES,

@@ -1,6 +1,6 @@
 import { Server as HttpServer } from 'node:http'
 import { Server as HttpsServer } from 'node:https'
-import { type ConnectionTracker, trackConnections } from './connections.js'
+import { type AttachableServer, type ConnectionTracker, trackConnections } from './connections.js'
 import { phaseChannel, reportChannel } from './diagnostics.js'
 import { InvalidOptionError, InvalidStateError } from './errors.js'
 import {
@@ -14,6 +14,7 @@ import {
   sendReply,
 } from './health.js'
 import { type Hook, type HookResult, runHooks } from './hooks.js'
+import { isHttp2Server } from './http2.js'
 import { type LameduckOptions, validateDuration, validateOptions } from './options.js'
 import { handleSignals } from './signals.js'
 
@@ -51,8 +52,8 @@ export interface Lameduck {
   readonly state: State
   /** Aborted when draining starts: hand it to long work so it can finish early. */
   readonly signal: AbortSignal
-  /** Drains this `node:http` or `node:https` server on shutdown; one handle may own several. */
-  attach(server: HttpServer | HttpsServer): this
+  /** Drains this `node:http`, `node:https` or `node:http2` server on shutdown; one handle may own several. */
+  attach(server: AttachableServer): this
   /** Registers a cleanup hook; hooks run after the drain, last registered first. */
   onShutdown(name: string, fn: () => unknown, options?: { timeout?: number }): this
   /** Adds a check to readiness, e.g. a database ping; checks run concurrently. */
@@ -72,7 +73,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
   const config = validateOptions(options)
   const { logger } = config
   const controller = new AbortController()
-  const trackers = new Map<HttpServer | HttpsServer, ConnectionTracker>()
+  const trackers = new Map<AttachableServer, ConnectionTracker>()
   const hooks: Hook[] = []
   const checks: ReadinessCheck[] = []
   let state: State = 'serving'
@@ -208,8 +209,15 @@ export function lameduck(options?: LameduckOptions): Lameduck {
     signal: controller.signal,
     attach(server) {
       const candidate: unknown = server
-      if (!(candidate instanceof HttpServer || candidate instanceof HttpsServer)) {
-        throw new InvalidOptionError('attach(server)', 'a node:http or node:https Server', server)
+      if (
+        !(candidate instanceof HttpServer || candidate instanceof HttpsServer) &&
+        !isHttp2Server(candidate)
+      ) {
+        throw new InvalidOptionError(
+          'attach(server)',
+          'a node:http, node:https or node:http2 server',
+          server,
+        )
       }
       if (state !== 'serving') {
         throw new InvalidStateError(

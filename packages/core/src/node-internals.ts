@@ -1,10 +1,10 @@
 // Node keeps a few facts lameduck needs in private fields. Every read of one lives here, is
 // feature-tested, and runs in CI on Node 20, 22 and 24 (see test/node-internals.test.ts).
-import type { Server, ServerResponse } from 'node:http'
-import type { Socket } from 'node:net'
+import type { ServerResponse } from 'node:http'
+import type { Server as NetServer, Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 
-const symbolNamed = (server: Server, description: string) =>
+const symbolNamed = (server: NetServer, description: string) =>
   Object.getOwnPropertySymbols(server).find((symbol) => symbol.description === description)
 
 /**
@@ -12,7 +12,7 @@ const symbolNamed = (server: Server, description: string) =>
  * `closeIdleConnections()`), so lameduck reads that list rather than paying for a second one.
  * Upgraded sockets leave the list when they upgrade; TLS sockets join it after the handshake.
  */
-export function httpConnections(server: Server): Socket[] {
+export function httpConnections(server: NetServer): Socket[] {
   const key = symbolNamed(server, 'http.server.connections')
   const list = key === undefined ? undefined : (server as unknown as Record<symbol, unknown>)[key]
   if (list === undefined) return []
@@ -37,8 +37,8 @@ export function rawSocketOf(socket: TLSSocket): Socket | undefined {
 }
 
 /** How many connections the server holds, whatever their kind (`net.Server` counts them). */
-export function connectionCount(server: Server): number {
-  return (server as Server & { _connections?: number })._connections ?? 0
+export function connectionCount(server: NetServer): number {
+  return (server as NetServer & { _connections?: number })._connections ?? 0
 }
 
 /**
@@ -46,7 +46,7 @@ export function connectionCount(server: Server): number {
  * every idle keep-alive socket at once, which races clients. lameduck closes the listener with
  * `net.Server.prototype.close` instead and stops the checker here once the drain is over.
  */
-export function stopConnectionsChecker(server: Server): void {
+export function stopConnectionsChecker(server: NetServer): void {
   const key = symbolNamed(server, 'http.server.connectionsCheckingInterval')
   if (key === undefined) return
   const interval = (server as unknown as Record<symbol, unknown>)[key]

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http'
+import type { Http2SecureServer } from 'node:http2'
 import {
   type HookResult,
   type Lameduck,
@@ -19,7 +20,8 @@ describe('public types', () => {
     expectTypeOf(ld.signal).toEqualTypeOf<AbortSignal>()
     expectTypeOf(ld.shutdown()).resolves.toEqualTypeOf<ShutdownReport>()
     expectTypeOf(ld.checkReadiness()).resolves.toEqualTypeOf<Readiness>()
-    expectTypeOf(ld.attach).parameter(0).toExtend<Server>()
+    expectTypeOf<Server>().toExtend<Parameters<Lameduck['attach']>[0]>()
+    expectTypeOf<Http2SecureServer>().toExtend<Parameters<Lameduck['attach']>[0]>()
     expectTypeOf(ld.onShutdown('db', () => {})).toEqualTypeOf<Lameduck>()
     expectTypeOf<ShutdownReport['hooks']>().toEqualTypeOf<HookResult[]>()
   })

@@ -6,6 +6,7 @@ export {
   type ContractReport,
   describeShutdownContract,
 } from './contract.js'
+export { type Frame, goawayLastStream, H2_FRAME, RawH2Client } from './h2-raw-client.js'
 export { keepAliveLoad, type Load, type LoadClient, type LoadResult } from './load.js'
 export { connectOutcome, RawClient, type RawResponse } from './raw-client.js'
 export { type TestCertificate, testCertificate } from './tls.js'
