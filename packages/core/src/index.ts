@@ -8,7 +8,13 @@ export {
 } from './errors.js'
 export type { CheckResult, HealthReply, Readiness, RequestHandler } from './health.js'
 export type { HookResult } from './hooks.js'
-export { type Lameduck, lameduck, type ShutdownReport, type State } from './lameduck.js'
+export {
+  type EndableResponse,
+  type Lameduck,
+  lameduck,
+  type ShutdownReport,
+  type State,
+} from './lameduck.js'
 export type { Logger } from './logger.js'
 export { DEFAULTS, type LameduckOptions, type ShutdownSignal } from './options.js'
 export {
@@ -18,3 +24,4 @@ export {
   ROUTE_DEFAULTS,
   type RouteOption,
 } from './routes.js'
+export { closeWebSocketsOnDrain, type WebSocketServerLike } from './websockets.js'

@@ -64,8 +64,22 @@ export interface Lameduck {
   readonly health: RequestHandler
   /** Request handler for readiness: 200 when ready, else 503 with the failing checks. */
   readonly readiness: RequestHandler
+  /**
+   * Ends a long response (server-sent events, a stream) when the drain starts: `finish(res)` runs
+   * once, by default `res.end()`, so the client sees a clean end rather than a cut at the
+   * deadline. Cancelled when the response closes first; the returned function cancels it too.
+   * Responses not given to `endOnDrain` are left to finish on their own, until the deadline.
+   */
+  endOnDrain<R extends EndableResponse>(res: R, finish?: (res: R) => void): () => void
   /** Starts the shutdown; every call returns the same promise, which never rejects. */
   shutdown(reason?: string): Promise<ShutdownReport>
+}
+
+/** What `endOnDrain` needs of a response: node:http's and node:http2's both fit. */
+export interface EndableResponse {
+  end(): unknown
+  once(event: 'close', listener: () => void): unknown
+  off(event: 'close', listener: () => void): unknown
 }
 
 /** Creates a handle that drains the servers attached to it; options are validated here. */
@@ -252,6 +266,27 @@ export function lameduck(options?: LameduckOptions): Lameduck {
       // Answered without awaiting anything once draining, so the flip is seen at once.
       if (state !== 'serving') sendReply(res, readinessReply({ ready: false, state, checks: {} }))
       else checkReadiness(getState, checks).then((result) => sendReply(res, readinessReply(result)))
+    },
+    endOnDrain(res, finish = (response) => response.end()) {
+      if (typeof finish !== 'function') {
+        throw new InvalidOptionError('endOnDrain(finish)', 'a function', finish)
+      }
+      const { signal } = controller
+      const cancel = () => {
+        signal.removeEventListener('abort', onDrain)
+        res.off('close', cancel)
+      }
+      const onDrain = () => {
+        cancel()
+        finish(res)
+      }
+      if (signal.aborted) {
+        finish(res)
+        return () => {}
+      }
+      signal.addEventListener('abort', onDrain)
+      res.once('close', cancel)
+      return cancel
     },
     shutdown(reason = 'shutdown()') {
       if (typeof reason !== 'string') {
