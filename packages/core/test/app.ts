@@ -6,8 +6,9 @@ import {
 } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { type Lameduck, lameduck } from '@lameduck/core'
+import { closeWebSocketsOnDrain, type Lameduck, lameduck } from '@lameduck/core'
 import type { ContractApp, ContractOptions, TestCertificate } from '@lameduck/test-utils'
+import { WebSocketServer } from 'ws'
 
 /** The contract's routes as a plain node:http request listener. */
 export function contractRoutes(ld: Lameduck, probe: EventEmitter) {
@@ -27,6 +28,11 @@ export function contractRoutes(ld: Lameduck, probe: EventEmitter) {
       case '/stream':
         res.write('first,')
         return setTimeout(() => res.end('last'), ms)
+      case '/events':
+        res.writeHead(200, { 'content-type': 'text/event-stream' })
+        res.write('data: hello\n\n')
+        ld.endOnDrain(res, (r) => r.end('event: bye\ndata: shutting down\n\n'))
+        return
       case '/upload': {
         let bytes = 0
         req.on('data', (chunk: Buffer) => {
@@ -51,6 +57,7 @@ export async function startCoreApp(
   const routes = contractRoutes(ld, probe)
   const server = tls === undefined ? createHttpServer(routes) : createHttpsServer(tls, routes)
   ld.attach(server)
+  closeWebSocketsOnDrain(ld, new WebSocketServer({ server, path: '/ws' }))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
     ld,

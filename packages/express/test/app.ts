@@ -1,9 +1,11 @@
 import type { EventEmitter } from 'node:events'
 import type { Server } from 'node:http'
+import { closeWebSocketsOnDrain } from '@lameduck/core'
 import { type LameduckExpressOptions, lameduck } from '@lameduck/express'
 import type { ContractApp, ContractOptions } from '@lameduck/test-utils'
 import express5 from 'express'
 import express4 from 'express4'
+import { WebSocketServer } from 'ws'
 
 export const expressMajors = {
   'express 5': express5,
@@ -34,6 +36,11 @@ export function expressApp(
     res.write('first,')
     setTimeout(() => res.end('last'), Number(req.query.ms))
   })
+  app.get('/events', (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' })
+    res.write('data: hello\n\n')
+    ld.endOnDrain(res, (r) => r.end('event: bye\ndata: shutting down\n\n'))
+  })
   app.post('/upload', (req, res) => {
     let bytes = 0
     req.on('data', (chunk: Buffer) => {
@@ -54,6 +61,7 @@ export async function startExpressApp(
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening))
   })
   ld.attach(server)
+  closeWebSocketsOnDrain(ld, new WebSocketServer({ server, path: '/ws' }))
   return {
     port: (server.address() as { port: number }).port,
     shutdown: () => ld.shutdown(),

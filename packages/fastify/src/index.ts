@@ -1,12 +1,13 @@
-import { Server as HttpServer } from 'node:http'
-import { Server as HttpsServer } from 'node:https'
 import {
+  type AttachableServer,
+  closeWebSocketsOnDrain,
   type HealthRouteOptions,
   healthRoutes,
   InvalidStateError,
   type Lameduck,
   type LameduckOptions,
   lameduck,
+  type WebSocketServerLike,
 } from '@lameduck/core'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
@@ -30,10 +31,12 @@ async function lameduckFastify(app: FastifyInstance, options: LameduckFastifyOpt
   const routes = healthRoutes(ld, { health, readiness })
   app.decorate('graceful', ld)
 
-  // HTTP/2 servers are left to Fastify's own close until core drains HTTP/2 sessions.
-  const server: unknown = app.server
-  if (server instanceof HttpServer || server instanceof HttpsServer) ld.attach(server)
-  else logger.info({}, 'lameduck: HTTP/2 server: its sessions are closed by Fastify')
+  ld.attach(app.server as AttachableServer)
+  // @fastify/websocket, registered before or after this plugin: its clients get 1001 at drain start.
+  app.addHook('onReady', async () => {
+    const wss = (app as FastifyInstance & { websocketServer?: WebSocketServerLike }).websocketServer
+    if (wss !== undefined) closeWebSocketsOnDrain(ld, wss)
+  })
 
   for (const route of routes) {
     app.get(route.path, { logLevel: 'warn' }, async (_request, reply) => {

@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events'
 import { PassThrough } from 'node:stream'
+import websocket from '@fastify/websocket'
 import graceful from '@lameduck/fastify'
 import type { ContractApp, ContractOptions } from '@lameduck/test-utils'
 import Fastify, { type FastifyServerOptions } from 'fastify'
@@ -17,6 +18,7 @@ export async function startFastifyApp(
     ...(shutdownBy === 'close' ? { return503OnClosing: false } : {}),
   })
   await app.register(graceful, { ...options, signals: false })
+  await app.register(websocket)
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body))
   app.addHook('onRequest', async (request) => {
@@ -34,6 +36,13 @@ export async function startFastifyApp(
     setTimeout(() => stream.end('last'), Number(request.query.ms))
     return reply.send(stream)
   })
+  app.get('/events', (_request, reply) => {
+    reply.hijack()
+    reply.raw.writeHead(200, { 'content-type': 'text/event-stream' })
+    reply.raw.write('data: hello\n\n')
+    app.graceful.endOnDrain(reply.raw, (r) => r.end('event: bye\ndata: shutting down\n\n'))
+  })
+  app.get('/ws', { websocket: true }, (socket) => socket.send('welcome'))
   app.post('/upload', async (request) => String((request.body as Buffer | undefined)?.length ?? 0))
   await app.listen({ port: 0, host: '127.0.0.1' })
   const contract: ContractApp & { app: typeof app } = {

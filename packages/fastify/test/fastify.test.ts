@@ -151,21 +151,38 @@ describe('@lameduck/fastify', () => {
     expect((await raw.request('GET', '/healthz')).status).toBe(404)
   })
 
-  it('leaves an HTTP/2 server to Fastify and still answers readiness over it', async () => {
+  it('drains an HTTP/2 server (http2: true): an in-flight stream completes, readiness answers', async () => {
     const app = Fastify({ http2: true })
     await app.register(graceful, { signals: false })
+    let arrive: (value: unknown) => void = () => {}
+    const arrived = new Promise((resolve) => {
+      arrive = resolve
+    })
+    app.get('/slow', async () => {
+      arrive(1)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      return 'slow'
+    })
     await app.listen({ port: 0, host: '127.0.0.1' })
     onTestFinished(() => app.close())
     const { port } = app.server.address() as { port: number }
     const session = connectHttp2(`http://127.0.0.1:${port}`)
-    onTestFinished(() => session.close())
-    const stream = session.request({ ':path': '/readyz' })
-    const [headers] = await once(stream, 'response')
-    stream.resume()
-    expect(headers[':status']).toBe(200)
-    session.close()
-    await app.close()
-    expect(app.graceful.state).toBe('closed')
+    session.on('error', () => {})
+    onTestFinished(() => session.destroy())
+    const ready = session.request({ ':path': '/readyz' })
+    expect((await once(ready, 'response'))[0][':status']).toBe(200)
+    ready.resume()
+    const slow = session.request({ ':path': '/slow' })
+    let body = ''
+    slow.on('data', (chunk) => {
+      body += chunk
+    })
+    const ended = once(slow, 'end')
+    await arrived
+    const report = await app.graceful.shutdown()
+    await ended
+    expect(body).toBe('slow')
+    expect(report).toMatchObject({ ok: true, requests: { forced: 0 } })
   })
 })
 

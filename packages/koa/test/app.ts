@@ -1,9 +1,11 @@
 import type { EventEmitter } from 'node:events'
 import type { Server } from 'node:http'
+import { closeWebSocketsOnDrain } from '@lameduck/core'
 import { type LameduckKoaOptions, lameduck } from '@lameduck/koa'
 import type { ContractApp, ContractOptions } from '@lameduck/test-utils'
 import Koa3 from 'koa'
 import Koa2 from 'koa2'
+import { WebSocketServer } from 'ws'
 
 export const koaMajors = { 'koa 3': Koa3, 'koa 2': Koa2 as unknown as typeof Koa3 }
 
@@ -31,6 +33,12 @@ export function koaApp(Koa: typeof Koa3, options: LameduckKoaOptions, probe?: Ev
         ctx.res.write('first,')
         setTimeout(() => ctx.res.end('last'), ms)
         return
+      case 'GET /events':
+        ctx.respond = false
+        ctx.res.writeHead(200, { 'content-type': 'text/event-stream' })
+        ctx.res.write('data: hello\n\n')
+        ld.endOnDrain(ctx.res, (r) => r.end('event: bye\ndata: shutting down\n\n'))
+        return
       case 'POST /upload': {
         let bytes = 0
         for await (const chunk of ctx.req) bytes += (chunk as Buffer).length
@@ -52,6 +60,7 @@ export async function startKoaApp(
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening))
   })
   ld.attach(server)
+  closeWebSocketsOnDrain(ld, new WebSocketServer({ server, path: '/ws' }))
   return {
     port: (server.address() as { port: number }).port,
     shutdown: () => ld.shutdown(),

@@ -1,5 +1,6 @@
-import { EventEmitter } from 'node:events'
+import { EventEmitter, once } from 'node:events'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { WebSocket } from 'ws'
 import { keepAliveLoad, type LoadClient } from './load.js'
 import { connectOutcome, RawClient } from './raw-client.js'
 
@@ -10,6 +11,10 @@ import { connectOutcome, RawClient } from './raw-client.js'
  * - `GET /hang`: never answers
  * - `GET /stream?ms=N`: sends headers and a first chunk at once, ends N ms later
  * - `POST /upload`: reads the body, answers 200 with its length in bytes
+ * - `GET /events`: server-sent events: `data: hello` at once; when the drain starts the app ends
+ *   the stream with `event: bye` through `endOnDrain`
+ * - WebSocket at `features.websocket`, when given: clients are closed on drain with
+ *   `closeWebSocketsOnDrain`
  * - `GET /readyz` and `GET /healthz`: readiness and liveness
  * Every route except the health routes emits `'arrived'` on the probe once its request is in,
  * with the path and the client's port (`req.socket.remotePort`).
@@ -50,7 +55,16 @@ export type ContractFactory = (
 const defaults: ContractOptions = { timeout: 5_000, delay: 0, idleGrace: 50 }
 
 /** The shutdown semantics every lameduck integration must have, run against a real server. */
-export function describeShutdownContract(name: string, factory: ContractFactory): void {
+export interface ContractFeatures {
+  /** The path where the app accepts WebSocket connections, if it does. */
+  websocket?: string
+}
+
+export function describeShutdownContract(
+  name: string,
+  factory: ContractFactory,
+  features: ContractFeatures = {},
+): void {
   async function start(options: Partial<ContractOptions> = {}) {
     const probe = new EventEmitter()
     const app = await factory({ ...defaults, ...options }, probe)
@@ -225,6 +239,34 @@ export function describeShutdownContract(name: string, factory: ContractFactory)
       expect(response.headers.connection).toBe('close')
       expect((await report).ok).toBe(true)
     })
+
+    it('ends a server-sent event stream with a final event when the drain starts', async () => {
+      const { app } = await start({ timeout: 5_000 })
+      const raw = await client(app.port)
+      raw.send('GET', '/events')
+      await raw.headers()
+      const report = app.shutdown()
+      const response = await raw.read()
+      expect(response.body).toBe('data: hello\n\nevent: bye\ndata: shutting down\n\n')
+      const result = await report
+      expect(result).toMatchObject({ ok: true, requests: { forced: 0 } })
+    })
+
+    const { websocket } = features
+    if (websocket !== undefined) {
+      it('closes WebSockets with 1001 Going Away and ends the drain when they are closed', async () => {
+        const { app } = await start({ timeout: 5_000 })
+        const url = `${tls ? 'wss' : 'ws'}://127.0.0.1:${app.port}${websocket}`
+        const socket = new WebSocket(url, { rejectUnauthorized: false })
+        onTestFinished(() => socket.terminate())
+        await once(socket, 'open')
+        const closed = once(socket, 'close')
+        const result = await app.shutdown()
+        const [code] = await closed
+        expect(code).toBe(1001)
+        expect(result).toMatchObject({ ok: true, sockets: { forced: 0 } })
+      })
+    }
 
     it('returns the same report to every shutdown() call', async () => {
       const { app } = await start()

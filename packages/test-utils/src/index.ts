@@ -2,6 +2,7 @@ export { type Child, get, inFlight, type SimpleResponse, startFixture } from './
 export {
   type ContractApp,
   type ContractFactory,
+  type ContractFeatures,
   type ContractOptions,
   type ContractReport,
   describeShutdownContract,
