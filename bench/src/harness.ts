@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import { connect, type Socket } from 'node:net'
 
 export type Variant = 'bare' | 'lameduck'
-export type Framework = 'fastify' | 'express' | 'koa'
+export type Framework = 'fastify' | 'express' | 'koa' | 'h2' | 'ws'
 /** node:http bare or with lameduck, or a framework app without and with its adapter. */
 export type Mode = Variant | `${Framework}-${Variant}`
 

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import type { LoadClient } from '@lameduck/test-utils'
 import { median, round } from './harness.js'
+import { http2Shutdown, http2Throughput, websocketShutdown } from './long-lived.js'
 import { drainTail, idleClose, lostUnderLoad, memory, throughput } from './scenarios.js'
 
 const version = (path: string) =>
@@ -90,6 +91,55 @@ if (want('adapters')) {
       'goal',
     ],
     rows,
+  )
+}
+
+if (want('long-lived')) {
+  const ws = await websocketShutdown(1_000)
+  const h2 = await http2Shutdown(1_000)
+  table(
+    'Shutdown with long-lived connections open (lameduck, in the server process, from shutdown() to the report)',
+    ['connections', 'count', 'shutdown ms', 'clean (nothing forced)'],
+    [
+      [
+        'WebSockets, closed with 1001 at drain start',
+        ws.count,
+        `**${ws.ms}**`,
+        ws.ok && ws.forced === 0 ? 'yes' : `no (${ws.forced} forced)`,
+      ],
+      [
+        'HTTP/2 sessions, each idle after one request',
+        h2.count,
+        `**${h2.ms}**`,
+        h2.ok && h2.forced === 0 ? 'yes' : `no (${h2.forced} forced)`,
+      ],
+    ],
+  )
+  const tp = await http2Throughput(6, 2)
+  table(
+    'HTTP/2 throughput (h2c, 10 sessions × 10 concurrent streams, 2 s a run, after a warm-up pair; pairs alternate A B, B A)',
+    ['pair', 'bare req/s', 'lameduck req/s', 'ratio', 'bare CPU µs/req', 'lameduck CPU µs/req'],
+    [
+      ...tp.runs.bare.map((bare, i) => {
+        const ld = tp.runs.lameduck[i]!
+        return [
+          i + 1,
+          Math.round(bare.rate),
+          Math.round(ld.rate),
+          round(ld.rate / bare.rate, 3),
+          round(bare.cpu, 2),
+          round(ld.cpu, 2),
+        ]
+      }),
+      [
+        'median',
+        '',
+        '',
+        `**${round(tp.ratio, 3)}** (goal ≥ 0.97)`,
+        'CPU ratio bare/lameduck:',
+        `**${round(tp.cpuRatio, 3)}**`,
+      ],
+    ],
   )
 }
 

@@ -1,6 +1,7 @@
 // The server under measurement, in its own process so the load generator does not share its CPU
 // or heap. argv: mode and idleGrace. Modes: bare and lameduck (node:http), and
-// <framework>-bare / <framework>-lameduck for fastify, express and koa. Talks to run.ts over IPC.
+// <framework>-bare / <framework>-lameduck for fastify, express, koa and h2 (node:http2), and
+// ws-lameduck (a WebSocket server). Talks to run.ts over IPC.
 import { createServer } from 'node:http'
 import { lameduck } from '@lameduck/core'
 
@@ -10,6 +11,28 @@ const withLameduck = variant === 'lameduck'
 const options = { signals: false, idleGrace: Number(grace) }
 
 async function start() {
+  if (framework === 'h2') {
+    const { createServer: createH2Server } = await import('node:http2')
+    const server = createH2Server()
+    server.on('stream', (stream) => {
+      stream.respond({ ':status': 200 })
+      stream.end('ok')
+    })
+    const ld = withLameduck ? lameduck(options) : undefined
+    ld?.attach(server)
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+    return { server, shutdown: () => ld?.shutdown() ?? new Promise((r) => server.close(() => r())) }
+  }
+  if (framework === 'ws') {
+    const { WebSocketServer } = await import('ws')
+    const { closeWebSocketsOnDrain } = await import('@lameduck/core')
+    const server = createServer()
+    const ld = lameduck(options)
+    ld.attach(server)
+    closeWebSocketsOnDrain(ld, new WebSocketServer({ server }))
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+    return { server, shutdown: () => ld.shutdown() }
+  }
   if (framework === 'fastify') {
     const { default: Fastify } = await import('fastify')
     const app = Fastify()

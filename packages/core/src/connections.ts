@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events'
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http'
 import type { Server as HttpsServer } from 'node:https'
 import { Server as NetServer, type Socket } from 'node:net'
@@ -17,9 +18,8 @@ export type AttachableServer = HttpServer | HttpsServer | Http2AnyServer
 const kLatest = Symbol('lameduck.latestResponse')
 /** Set on responses that lameduck gave `Connection: close`, so a pipelined successor can move it. */
 const kMarked = Symbol('lameduck.connectionClose')
-/** Events after which Node hands the socket to the app and stops treating it as HTTP. */
-const DETACHING_EVENTS = new Set<string | symbol>(['upgrade', 'connect'])
 
+type Listener = Parameters<EventEmitter['on']>[1]
 type TrackedSocket = Socket & { [kLatest]?: ServerResponse | undefined }
 type MarkedResponse = ServerResponse & { [kMarked]?: boolean }
 
@@ -173,22 +173,32 @@ export function trackConnections(
     socket.on('close', onDetachedClose)
   }
 
-  // Node only emits 'upgrade' and 'connect' when the app listens for them, and otherwise treats
-  // such requests differently; so lameduck listens exactly when the app does.
+  // lameduck listens to these events exactly when the app does, and first in line, because
+  // Node behaves differently depending on whether anyone listens: without a listener it answers
+  // 'upgrade' and 'connect' requests itself, and a 'request' listener turns on HTTP/2's
+  // compatibility layer. `Connection: close` must also be set before the app's handler runs.
+  const followed = new Map<string | symbol, Listener>([
+    ['request', onRequest],
+    ['upgrade', onDetached],
+    ['connect', onDetached],
+  ])
+
+  function following(event: string | symbol, ours: unknown): boolean {
+    return server.listeners(event).includes(ours as never)
+  }
+
   function onNewListener(event: string | symbol, listener: unknown): void {
-    if (DETACHING_EVENTS.has(event) && listener !== onDetached && !listening(event)) {
-      server.prependListener(event as 'upgrade', onDetached)
+    const ours = followed.get(event)
+    if (ours !== undefined && listener !== ours && !following(event, ours)) {
+      server.prependListener(event as 'request', ours)
     }
   }
 
   function onRemoveListener(event: string | symbol): void {
-    if (DETACHING_EVENTS.has(event) && listening(event) && server.listenerCount(event) === 1) {
-      server.off(event as 'upgrade', onDetached)
+    const ours = followed.get(event)
+    if (ours !== undefined && following(event, ours) && server.listenerCount(event) === 1) {
+      server.off(event as 'request', ours)
     }
-  }
-
-  function listening(event: string | symbol): boolean {
-    return server.listeners(event).includes(onDetached)
   }
 
   function onHandshakingClose(this: Socket): void {
@@ -218,8 +228,8 @@ export function trackConnections(
   }
 
   const sessions = isHttp2Server(server) ? trackSessions(server, counts) : undefined
-  for (const event of DETACHING_EVENTS) {
-    if (server.listenerCount(event) > 0) server.prependListener(event as 'upgrade', onDetached)
+  for (const [event, ours] of followed) {
+    if (server.listenerCount(event) > 0) server.prependListener(event as 'request', ours)
   }
   server.on('newListener', onNewListener)
   server.on('removeListener', onRemoveListener)
@@ -227,8 +237,6 @@ export function trackConnections(
     server.on('connection', onTlsConnection)
     server.on('secureConnection', onSecureConnection)
   }
-  // First in line, so `Connection: close` is set before the app's handler can send headers.
-  server.prependListener('request', onRequest)
 
   return {
     get drained() {
@@ -273,12 +281,11 @@ export function trackConnections(
       sessions?.release()
       if (idleTimer !== undefined) clearTimeout(idleTimer)
       idle.clear()
-      for (const event of DETACHING_EVENTS) server.off(event as 'upgrade', onDetached)
+      for (const [event, ours] of followed) server.off(event as 'request', ours)
       server.off('newListener', onNewListener)
       server.off('removeListener', onRemoveListener)
       server.off('connection', onTlsConnection)
       server.off('secureConnection', onSecureConnection)
-      server.off('request', onRequest)
       stopConnectionsChecker(server)
     },
   }

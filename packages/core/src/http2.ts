@@ -1,11 +1,7 @@
-import type {
-  Http2SecureServer,
-  Http2Server,
-  ServerHttp2Session,
-  ServerHttp2Stream,
-} from 'node:http2'
+import type { Http2SecureServer, Http2Server, ServerHttp2Session } from 'node:http2'
 import { Server as NetServer } from 'node:net'
 import type { DrainCounts } from './connections.js'
+import { openStreams } from './node-internals.js'
 
 export type Http2AnyServer = Http2Server | Http2SecureServer
 
@@ -22,11 +18,15 @@ export interface SessionTracker {
   release(): void
 }
 
-/** Tracks an HTTP/2 server's sessions and open streams, and closes the sessions gracefully. */
+/**
+ * Tracks an HTTP/2 server's sessions and closes them gracefully. Nothing is done per stream: the
+ * streams a session has open are read from Node when the drain starts and at the deadline.
+ */
 export function trackSessions(server: Http2AnyServer, counts: DrainCounts): SessionTracker {
   const sessions = new Set<ServerHttp2Session>()
   let draining = false
-  let openStreams = 0
+  let openAtDrain = 0
+  let forced = 0
 
   function onSessionClose(this: ServerHttp2Session): void {
     sessions.delete(this)
@@ -38,34 +38,28 @@ export function trackSessions(server: Http2AnyServer, counts: DrainCounts): Sess
     if (draining) goAway(session)
   }
 
-  function onStreamClose(): void {
-    openStreams--
-    if (draining) counts.requests++
-  }
-
-  function onStream(stream: ServerHttp2Stream): void {
-    openStreams++
-    stream.on('close', onStreamClose)
-  }
+  const streamsOpen = () => [...sessions].reduce((total, s) => total + openStreams(s), 0)
 
   server.on('session', onSession)
-  server.on('stream', onStream)
 
   return {
     drain() {
       draining = true
+      openAtDrain = streamsOpen()
       for (const session of sessions) goAway(session)
     },
     destroyAll() {
-      counts.forcedRequests += openStreams
+      forced = streamsOpen()
+      counts.forcedRequests += forced
       for (const session of sessions) {
         counts.forced++
         session.destroy()
       }
     },
     release() {
+      // No new stream is accepted once the GOAWAY is out, so the rest of those open finished.
+      if (draining) counts.requests += Math.max(0, openAtDrain - forced)
       server.off('session', onSession)
-      server.off('stream', onStream)
     },
   }
 }

@@ -1,6 +1,7 @@
 // Node keeps a few facts lameduck needs in private fields. Every read of one lives here, is
 // feature-tested, and runs in CI on Node 20, 22 and 24 (see test/node-internals.test.ts).
 import type { ServerResponse } from 'node:http'
+import type { Http2Session } from 'node:http2'
 import type { Server as NetServer, Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 
@@ -34,6 +35,14 @@ export function activeResponse(socket: Socket): ServerResponse | undefined {
 export function rawSocketOf(socket: TLSSocket): Socket | undefined {
   const parent = (socket as TLSSocket & { _parent?: unknown })._parent
   return parent !== null && typeof parent === 'object' ? (parent as Socket) : undefined
+}
+
+/** How many streams an HTTP/2 session has open; Node keeps them in a map on the session. */
+export function openStreams(session: Http2Session): number {
+  const key = Object.getOwnPropertySymbols(session).find((s) => s.description === 'state')
+  const state = key === undefined ? undefined : (session as unknown as Record<symbol, unknown>)[key]
+  const streams = (state as { streams?: { size?: unknown } } | undefined)?.streams
+  return typeof streams?.size === 'number' ? streams.size : 0
 }
 
 /** How many connections the server holds, whatever their kind (`net.Server` counts them). */

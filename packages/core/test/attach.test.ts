@@ -61,4 +61,19 @@ describe('attach', () => {
     expect(() => ld.attach(createServer())).toThrow(/attach\(\) called while draining/)
     await done
   })
+
+  it('marks responses of a request listener added after attach', async () => {
+    const ld = lameduck({ signals: false })
+    const server = createServer()
+    ld.attach(server)
+    server.on('request', (_req, res) => setTimeout(() => res.end('late'), 100))
+    const port = await listen(server)
+    const raw = await RawClient.connect(port)
+    raw.send('GET', '/')
+    await new Promise<void>((resolve) => server.once('request', () => resolve()))
+    const report = ld.shutdown()
+    expect(await raw.read()).toMatchObject({ body: 'late', headers: { connection: 'close' } })
+    expect((await report).ok).toBe(true)
+    raw.close()
+  })
 })

@@ -185,4 +185,11 @@ describe('HTTP/2', { timeout: 10_000 }, () => {
     expect(report.ok).toBe(true)
     expect(report.durations.drain).toBeLessThan(1_000)
   })
+
+  it("leaves HTTP/2's compatibility layer off for an app that uses the stream API", async () => {
+    const server = createServer()
+    server.on('stream', respondAfterDelay)
+    await start(server)
+    expect(server.listenerCount('request')).toBe(0)
+  })
 })
