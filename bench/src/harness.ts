@@ -77,3 +77,40 @@ export function percentile(values: number[], p: number): number {
 }
 
 export const round = (value: number, digits = 1) => Number(value.toFixed(digits))
+
+export interface Measured {
+  /** Requests a second. */
+  rate: number
+  /** Server CPU µs per request. */
+  cpu: number
+}
+
+export interface Paired {
+  runs: Record<Variant, Measured[]>
+  /** Median over the pairs of lameduck's rate / bare's rate. */
+  ratio: number
+  /** Median over the pairs of bare's CPU per request / lameduck's. */
+  cpuRatio: number
+}
+
+/**
+ * Measures bare and lameduck in alternating pairs (A B, then B A) after one discarded warm-up
+ * run of each: the load generator shares the machine and warms up as it goes.
+ */
+export async function alternatePairs(
+  rounds: number,
+  measure: (variant: Variant) => Promise<Measured>,
+): Promise<Paired> {
+  await measure('bare')
+  await measure('lameduck')
+  const runs: Record<Variant, Measured[]> = { bare: [], lameduck: [] }
+  for (let i = 0; i < rounds; i++) {
+    const order: Variant[] = i % 2 === 0 ? ['bare', 'lameduck'] : ['lameduck', 'bare']
+    for (const variant of order) runs[variant].push(await measure(variant))
+  }
+  return {
+    runs,
+    ratio: median(runs.bare.map((bare, i) => runs.lameduck[i]!.rate / bare.rate)),
+    cpuRatio: median(runs.bare.map((bare, i) => bare.cpu / runs.lameduck[i]!.cpu)),
+  }
+}

@@ -1,7 +1,7 @@
 import { once } from 'node:events'
 import { type ClientHttp2Session, connect } from 'node:http2'
 import { WebSocket } from 'ws'
-import { median, round, type ServerProcess, startServer, type Variant } from './harness.js'
+import { alternatePairs, round, type ServerProcess, startServer } from './harness.js'
 
 interface ShutdownAnswer {
   ms: number
@@ -40,29 +40,14 @@ export async function http2Shutdown(count: number) {
   return { count, ms: round(ms), ok: report.ok, forced: report.sockets.forced }
 }
 
-/**
- * HTTP/2 throughput with lameduck attached vs bare: 10 sessions × 10 concurrent streams looping,
- * `seconds` a run, alternating A B, B A after a warm-up run, with the server's CPU per request.
- */
-export async function http2Throughput(rounds: number, seconds: number) {
-  const measure = async (variant: Variant) => {
+/** HTTP/2 throughput, lameduck attached vs bare: 10 sessions × 10 concurrent streams. */
+export function http2Throughput(rounds: number, seconds: number) {
+  return alternatePairs(rounds, async (variant) => {
     const server = await startServer(`h2-${variant}`)
     const result = await load(server, seconds)
     await server.stop()
     return result
-  }
-  await measure('bare')
-  await measure('lameduck')
-  const runs: Record<Variant, { rate: number; cpu: number }[]> = { bare: [], lameduck: [] }
-  for (let i = 0; i < rounds; i++) {
-    const order: Variant[] = i % 2 === 0 ? ['bare', 'lameduck'] : ['lameduck', 'bare']
-    for (const variant of order) runs[variant].push(await measure(variant))
-  }
-  return {
-    runs,
-    ratio: median(runs.bare.map((bare, i) => runs.lameduck[i]!.rate / bare.rate)),
-    cpuRatio: median(runs.bare.map((bare, i) => bare.cpu / runs.lameduck[i]!.cpu)),
-  }
+  })
 }
 
 async function load(server: ServerProcess, seconds: number) {

@@ -4,6 +4,7 @@ import { lameduck } from '@lameduck/core'
 import { keepAliveLoad, type LoadClient, RawClient } from '@lameduck/test-utils'
 import autocannon from 'autocannon'
 import {
+  alternatePairs,
   type Framework,
   idleSockets,
   type Mode,
@@ -14,15 +15,10 @@ import {
   type Variant,
 } from './harness.js'
 
-/**
- * Keep-alive throughput, lameduck attached vs bare, and the server's CPU time per request, which
- * the load generator's own noise does not touch. The generator shares the machine and warms up
- * as it runs, so two warm-up runs are discarded and the order alternates A B, B A.
- */
-export async function throughput(rounds: number, seconds: number, framework?: Framework) {
-  const modeOf = (variant: Variant): Mode => (framework ? `${framework}-${variant}` : variant)
-  const measure = async (variant: Variant) => {
-    const server = await startServer(modeOf(variant))
+/** Keep-alive throughput and server CPU per request, lameduck attached vs bare. */
+export function throughput(rounds: number, seconds: number, framework?: Framework) {
+  return alternatePairs(rounds, async (variant) => {
+    const server = await startServer(framework ? `${framework}-${variant}` : variant)
     const before = await server.ask<{ micros: number }>('cpu')
     const result = await autocannon({
       url: `http://127.0.0.1:${server.port}/`,
@@ -35,19 +31,7 @@ export async function throughput(rounds: number, seconds: number, framework?: Fr
       rate: result.requests.average,
       cpu: (after.micros - before.micros) / result.requests.total,
     }
-  }
-  await measure('bare')
-  await measure('lameduck')
-  const runs: Record<Variant, { rate: number; cpu: number }[]> = { bare: [], lameduck: [] }
-  for (let i = 0; i < rounds; i++) {
-    const order: Variant[] = i % 2 === 0 ? ['bare', 'lameduck'] : ['lameduck', 'bare']
-    for (const variant of order) runs[variant].push(await measure(variant))
-  }
-  return {
-    runs,
-    ratio: median(runs.bare.map((bare, i) => runs.lameduck[i]!.rate / bare.rate)),
-    cpuRatio: median(runs.bare.map((bare, i) => bare.cpu / runs.lameduck[i]!.cpu)),
-  }
+  })
 }
 
 /** Heap bytes per idle keep-alive socket above bare Node's, alternating A B A B. */

@@ -1,12 +1,8 @@
 import { defineConfig } from 'tsdown'
+import { packageConfig } from '../../tsdown.base.ts'
 
 export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  platform: 'node',
-  target: 'node20',
-  dts: true,
-  clean: true,
+  ...packageConfig,
   // CommonJS users get `require('@lameduck/fastify').default` and `.lameduckFastify`.
   outputOptions: { exports: 'named' },
 })

@@ -1,10 +1,4 @@
 import { defineConfig } from 'tsdown'
+import { packageConfig } from '../../tsdown.base.ts'
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  platform: 'node',
-  target: 'node20',
-  dts: true,
-  clean: true,
-})
+export default defineConfig(packageConfig)
