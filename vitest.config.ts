@@ -21,7 +21,7 @@ export default defineConfig({
           },
         },
       },
-      ...['fastify', 'express', 'koa'].map((name) => ({
+      ...['fastify', 'express', 'koa', 'reload'].map((name) => ({
         extends: true as const,
         test: {
           name,

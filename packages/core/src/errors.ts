@@ -49,6 +49,8 @@ export class InvalidStateError extends LameduckError {
 export const ERROR_CODES = Object.freeze([
   'LAMEDUCK_ERR_INVALID_OPTION',
   'LAMEDUCK_ERR_INVALID_STATE',
+  'LAMEDUCK_ERR_LISTEN',
+  'LAMEDUCK_ERR_UNSUPPORTED',
 ] as const)
 
 export function describe(value: unknown): string {

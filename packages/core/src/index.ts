@@ -24,4 +24,5 @@ export {
   ROUTE_DEFAULTS,
   type RouteOption,
 } from './routes.js'
+export { type ListenOptions, WORKER_ENV } from './supervised.js'
 export { closeWebSocketsOnDrain, type WebSocketServerLike } from './websockets.js'

@@ -16,7 +16,8 @@ import {
 import { type Hook, type HookResult, runHooks } from './hooks.js'
 import { isHttp2Server } from './http2.js'
 import { type LameduckOptions, validateDuration, validateOptions } from './options.js'
-import { handleSignals } from './signals.js'
+import { followSupervisor, handleSignals } from './signals.js'
+import { inheritedFd, type ListenOptions, validateListen } from './supervised.js'
 
 export type { State } from './health.js'
 
@@ -71,8 +72,19 @@ export interface Lameduck {
    * Responses not given to `endOnDrain` are left to finish on their own, until the deadline.
    */
   endOnDrain<R extends EndableResponse>(res: R, finish?: (res: R) => void): () => void
-  /** Starts the shutdown; every call returns the same promise, which never rejects. */
-  shutdown(reason?: string): Promise<ShutdownReport>
+  /**
+   * Attaches the server (if it is not yet) and listens: on the socket `lameduck run` handed over
+   * when this process is one of its workers, else on `port`. Once listening and ready (readiness
+   * checks pass) it tells a parent process over IPC: `{ lameduck: 'ready' }` for `lameduck run`,
+   * `'ready'` for PM2's `wait_ready`. Under `lameduck run` the worker then drains and exits when
+   * the supervisor says so or is gone.
+   */
+  listen(server: AttachableServer, options: ListenOptions | number): Promise<void>
+  /**
+   * Starts the shutdown; every call returns the same promise, which never rejects. `delay`
+   * overrides the configured one for this shutdown (a reload needs none).
+   */
+  shutdown(reason?: string, options?: { delay?: number }): Promise<ShutdownReport>
 }
 
 /** What `endOnDrain` needs of a response: node:http's and node:http2's both fit. */
@@ -128,7 +140,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
     logger.debug({ phase: name, elapsed }, `lameduck: ${name}`)
   }
 
-  async function run(reason: string): Promise<ShutdownReport> {
+  async function run(reason: string, delay: number): Promise<ShutdownReport> {
     const started = performance.now()
     const deadline = started + config.timeout
     state = 'draining'
@@ -136,10 +148,10 @@ export function lameduck(options?: LameduckOptions): Lameduck {
     logger.info({ reason, servers: trackers.size }, 'lameduck: draining')
     phase('draining', reason, started)
 
-    if (config.delay > 0) {
+    if (delay > 0) {
       phase('delay', reason, started)
       // A plain (referenced) timer: the process must not exit halfway through its own shutdown.
-      await new Promise((resolve) => setTimeout(resolve, config.delay))
+      await new Promise((resolve) => setTimeout(resolve, delay))
     }
     const drainStarted = performance.now()
     phase('drain', reason, started)
@@ -288,11 +300,49 @@ export function lameduck(options?: LameduckOptions): Lameduck {
       res.once('close', cancel)
       return cancel
     },
-    shutdown(reason = 'shutdown()') {
+    async listen(server, options) {
+      const { port, host, backlog } = validateListen(options)
+      const fd = inheritedFd()
+      if (fd === undefined && port === undefined) {
+        throw new InvalidOptionError(
+          'listen(options.port)',
+          'a port (not under lameduck run)',
+          port,
+        )
+      }
+      if (!trackers.has(server)) handle.attach(server)
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject)
+        const done = () => {
+          server.off('error', reject)
+          resolve()
+        }
+        if (fd !== undefined) server.listen({ fd, backlog }, done)
+        else server.listen({ port, host, backlog }, done)
+      })
+      const readiness = await checkReadiness(getState, checks)
+      if (typeof process.send === 'function') {
+        const message = readiness.ready ? 'ready' : 'failed'
+        process.send({ lameduck: message, pid: process.pid, checks: readiness.checks })
+        if (readiness.ready) process.send('ready')
+      }
+      if (fd !== undefined) {
+        followSupervisor({
+          signals: [],
+          logger,
+          shutdown: (reason, o) => handle.shutdown(reason, o),
+        })
+      }
+    },
+    shutdown(reason = 'shutdown()', options = {}) {
       if (typeof reason !== 'string') {
         throw new InvalidOptionError('shutdown(reason)', 'a string', reason)
       }
-      shutdownPromise ??= run(reason)
+      const delay =
+        options.delay === undefined
+          ? config.delay
+          : validateDuration('shutdown(options.delay)', options.delay, 0)
+      shutdownPromise ??= run(reason, delay)
       return shutdownPromise
     },
   }

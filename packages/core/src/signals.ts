@@ -1,3 +1,5 @@
+// The two ways a process is told to stop, process signals and the `lameduck run` supervisor, and
+// the one place where lameduck calls `process.exit`.
 import { constants } from 'node:os'
 import type { Logger } from './logger.js'
 import type { ShutdownSignal } from './options.js'
@@ -7,7 +9,7 @@ export interface SignalTarget {
   readonly signals: readonly ShutdownSignal[]
   readonly logger: Logger
   /** Resolves with whether the shutdown was clean. */
-  shutdown(reason: string): Promise<{ ok: boolean }>
+  shutdown(reason: string, options?: { delay?: number }): Promise<{ ok: boolean }>
 }
 
 // Signals belong to the process, not to a handle, so this registry is process-wide: one listener
@@ -52,4 +54,34 @@ function onSignal(signal: ShutdownSignal): void {
   Promise.all(wanted.map((t) => t.shutdown(signal))).then((results) => {
     process.exit(results.every((r) => r.ok) ? 0 : 1)
   })
+}
+
+/** What the supervisor sends a worker over IPC. */
+interface SupervisorMessage {
+  lameduck: 'drain'
+  reason?: string
+}
+
+let following: SignalTarget | undefined
+
+/**
+ * A worker of `lameduck run` drains when its supervisor says so (a reload or a stop) or when the
+ * supervisor is gone (the IPC channel closed), then exits: 0 when clean, 1 otherwise. A reload
+ * needs no readiness delay, since the listening socket never stops being served.
+ */
+export function followSupervisor(target: SignalTarget): void {
+  if (following !== undefined || typeof process.send !== 'function') return
+  following = target
+  const drainAndExit = (reason: string, delay?: number) => {
+    const options = delay === undefined ? {} : { delay }
+    target.shutdown(reason, options).then((report) => process.exit(report.ok ? 0 : 1))
+  }
+  process.on('message', (message: SupervisorMessage) => {
+    if (message?.lameduck !== 'drain') return
+    const reason = `supervisor: ${message.reason ?? 'drain'}`
+    drainAndExit(reason, message.reason === 'reload' ? 0 : undefined)
+  })
+  process.on('disconnect', () => drainAndExit('supervisor gone'))
+  // The channel alone must not keep a worker alive once its servers are closed.
+  process.channel?.unref()
 }

@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// The `lameduck` command: `run` supervises an app, `reload` and `status` talk to a running one.
+import { constants } from 'node:os'
+import { parseArgs } from 'node:util'
+import { LameduckError } from '@lameduck/core'
+import { defaultControlPath, findControlPath, sendControl, serveControl } from './control.js'
+import { stderrLogger } from './log.js'
+import { type ListenAddress, parseListen } from './options.js'
+import { supervise } from './supervisor.js'
+
+const USAGE = `usage:
+  lameduck run [--listen [host:]port]... [--workers N|auto] [--ready-timeout ms]
+               [--drain-timeout ms] [--kill-grace ms] [--control path] -- app.js [args...]
+  lameduck reload [--control path | --pid pid]   exit 0 when the new code serves, 1 on rollback
+  lameduck status [--control path | --pid pid]`
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  if (command === 'run') return run(rest)
+  if (command === 'reload' || command === 'status') return control(command, rest)
+  process.stderr.write(`${USAGE}\n`)
+  return command === undefined || command === '--help' ? 0 : 2
+}
+
+async function run(argv: string[]): Promise<number> {
+  const split = argv.indexOf('--')
+  const { values, positionals } = parseArgs({
+    args: split === -1 ? argv : argv.slice(0, split),
+    options: {
+      listen: { type: 'string', multiple: true },
+      workers: { type: 'string' },
+      'ready-timeout': { type: 'string' },
+      'drain-timeout': { type: 'string' },
+      'kill-grace': { type: 'string' },
+      control: { type: 'string' },
+    },
+    allowPositionals: true,
+  })
+  const [entry, ...args] = split === -1 ? positionals : argv.slice(split + 1)
+  if (entry === undefined)
+    throw new LameduckError('LAMEDUCK_ERR_INVALID_OPTION', `no app to run\n${USAGE}`)
+  const listen: ListenAddress[] = (values.listen ?? ['3000']).map(parseListen)
+  const number = (value: string | undefined) => (value === undefined ? undefined : Number(value))
+  const supervisor = await supervise({
+    entry,
+    args,
+    listen,
+    workers: values.workers === 'auto' ? 'auto' : number(values.workers),
+    readyTimeout: number(values['ready-timeout']),
+    drainTimeout: number(values['drain-timeout']),
+    killGrace: number(values['kill-grace']),
+    logger: stderrLogger,
+  })
+  const controlPath = values.control ?? defaultControlPath()
+  const controlServer = await serveControl(supervisor, controlPath)
+  for (const signal of ['SIGHUP', 'SIGUSR2'] as const) {
+    process.on(signal, () => {
+      supervisor.reload()
+    })
+  }
+  return new Promise<number>((resolve) => {
+    let stopping = false
+    const onStop = (signal: 'SIGTERM' | 'SIGINT') => {
+      if (stopping) {
+        // A second signal: stop waiting. Workers are killed with the supervisor's exit.
+        for (const worker of supervisor.status().workers) {
+          if (worker.pid !== undefined) process.kill(worker.pid, 'SIGKILL')
+        }
+        resolve(128 + constants.signals[signal])
+        return
+      }
+      stopping = true
+      supervisor.stop().then(({ ok }) => {
+        controlServer.close()
+        resolve(ok ? 0 : 1)
+      })
+    }
+    process.on('SIGTERM', () => onStop('SIGTERM'))
+    process.on('SIGINT', () => onStop('SIGINT'))
+  })
+}
+
+async function control(command: 'reload' | 'status', argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { control: { type: 'string' }, pid: { type: 'string' } },
+  })
+  const path =
+    values.control ??
+    (values.pid === undefined ? findControlPath() : defaultControlPath(Number(values.pid)))
+  if (path === undefined) {
+    process.stderr.write('lameduck: no single running supervisor found; pass --pid or --control\n')
+    return 2
+  }
+  const answer = (await sendControl(path, command)) as { ok?: boolean }
+  process.stdout.write(`${JSON.stringify(answer)}\n`)
+  return command === 'reload' && answer.ok !== true ? 1 : 0
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    process.stderr.write(`lameduck: ${error.message}\n`)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,22 @@
+import type { Logger } from '@lameduck/core'
+
+export type { Logger }
+
+const noop = () => {}
+const silent: Logger = { debug: noop, info: noop, warn: noop, error: noop }
+
+export function silentLoggerOf(logger: Logger | undefined): Logger {
+  return logger ?? silent
+}
+
+/** One line per event on stderr: `lameduck: message {"key":"value"}`. */
+export const stderrLogger: Logger = {
+  debug: noop,
+  info: (obj, msg) => write(msg, obj),
+  warn: (obj, msg) => write(msg, obj),
+  error: (obj, msg) => write(msg, obj),
+}
+
+function write(msg: string | undefined, obj: Record<string, unknown>): void {
+  process.stderr.write(`${msg ?? ''} ${JSON.stringify(obj)}\n`)
+}

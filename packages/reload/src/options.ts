@@ -1,0 +1,148 @@
+import { availableParallelism } from 'node:os'
+import { InvalidOptionError, type Logger } from '@lameduck/core'
+
+export interface ListenAddress {
+  host: string
+  port: number
+}
+
+export interface SuperviseOptions {
+  /** The app's entry file; resolved again at every spawn, so a reload reads new code. */
+  entry: string
+  /** Arguments for the app. */
+  args?: readonly string[] | undefined
+  /** Node options for the workers, e.g. `['--enable-source-maps']`. */
+  execArgv?: readonly string[] | undefined
+  /** Extra environment for the workers. */
+  env?: Readonly<Record<string, string>> | undefined
+  /** Addresses to listen on; the supervisor binds them once and hands them to every worker. */
+  listen: readonly ListenAddress[]
+  /**
+   * Workers per generation; `'auto'` is the number of CPUs.
+   * @default 1
+   */
+  workers?: number | 'auto' | undefined
+  /**
+   * Ms from spawn to the worker's ready message, after which the reload is rolled back.
+   * @default 30000
+   */
+  readyTimeout?: number | undefined
+  /**
+   * Ms an old worker may take to drain before it is killed (plus `killGrace`).
+   * @default 30000
+   */
+  drainTimeout?: number | undefined
+  /** @default 2000 */
+  killGrace?: number | undefined
+  /** Respawn backoff for workers that die while serving, in ms. @default { min: 100, max: 30000 } */
+  respawnBackoff?: { min: number; max: number } | undefined
+  /** Where `lameduck reload` and `lameduck status` reach the supervisor (a Unix socket path). */
+  control?: string | undefined
+  /** A pino-compatible logger. @default a silent logger */
+  logger?: Logger | undefined
+}
+
+export interface ResolvedSupervise {
+  entry: string
+  args: readonly string[]
+  execArgv: readonly string[]
+  env: Readonly<Record<string, string>>
+  listen: readonly ListenAddress[]
+  workers: number
+  readyTimeout: number
+  drainTimeout: number
+  killGrace: number
+  respawnBackoff: { min: number; max: number }
+  control: string | undefined
+  logger: Logger | undefined
+}
+
+const KEYS = new Set([
+  'entry',
+  'args',
+  'execArgv',
+  'env',
+  'listen',
+  'workers',
+  'readyTimeout',
+  'drainTimeout',
+  'killGrace',
+  'respawnBackoff',
+  'control',
+  'logger',
+])
+
+export function validateSupervise(input: SuperviseOptions): ResolvedSupervise {
+  if (typeof input !== 'object' || input === null) {
+    throw new InvalidOptionError('options', 'an object', input)
+  }
+  for (const key of Object.keys(input)) {
+    if (!KEYS.has(key))
+      throw new InvalidOptionError(key, `one of ${[...KEYS].join(', ')}`, 'unknown key')
+  }
+  const { entry, listen } = input
+  if (typeof entry !== 'string' || entry === '') {
+    throw new InvalidOptionError('entry', 'the path of the app to run', entry)
+  }
+  if (!Array.isArray(listen) || listen.length === 0) {
+    throw new InvalidOptionError('listen', 'at least one { host, port }', listen)
+  }
+  for (const address of listen) {
+    if (
+      typeof address?.host !== 'string' ||
+      !Number.isInteger(address.port) ||
+      address.port < 0 ||
+      address.port > 65_535
+    ) {
+      throw new InvalidOptionError('listen', '{ host: string, port: 0-65535 }', address)
+    }
+  }
+  const workers = input.workers === 'auto' ? availableParallelism() : (input.workers ?? 1)
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new InvalidOptionError('workers', "a positive integer or 'auto'", input.workers)
+  }
+  const backoff = input.respawnBackoff ?? { min: 100, max: 30_000 }
+  if (!(ms(backoff.min) && ms(backoff.max) && backoff.min <= backoff.max)) {
+    throw new InvalidOptionError('respawnBackoff', '{ min, max } in ms with min <= max', backoff)
+  }
+  return {
+    entry,
+    args: strings('args', input.args),
+    execArgv: strings('execArgv', input.execArgv),
+    env: input.env ?? {},
+    listen,
+    workers,
+    readyTimeout: duration('readyTimeout', input.readyTimeout, 30_000),
+    drainTimeout: duration('drainTimeout', input.drainTimeout, 30_000),
+    killGrace: duration('killGrace', input.killGrace, 2_000),
+    respawnBackoff: backoff,
+    control: input.control,
+    logger: input.logger,
+  }
+}
+
+function ms(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 2 ** 31 - 1
+}
+
+function duration(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!ms(value) || value === 0)
+    throw new InvalidOptionError(name, 'an integer number of ms from 1', value)
+  return value
+}
+
+function strings(name: string, value: unknown): readonly string[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+    throw new InvalidOptionError(name, 'an array of strings', value)
+  }
+  return value
+}
+
+/** `host:port`, `[v6]:port` or `port` (all interfaces) as given to `--listen`. */
+export function parseListen(text: string): ListenAddress {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text)
+  if (match === null) throw new InvalidOptionError('--listen', 'host:port or port', text)
+  return { host: match[1] || match[2] || '0.0.0.0', port: Number(match[3]) }
+}

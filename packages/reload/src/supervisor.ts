@@ -1,0 +1,178 @@
+import { type Logger, silentLoggerOf } from './log.js'
+import { type ResolvedSupervise, type SuperviseOptions, validateSupervise } from './options.js'
+import { type BoundSocket, bindSockets } from './sockets.js'
+import { spawnWorker, type Worker } from './worker.js'
+
+export interface ReloadResult {
+  ok: boolean
+  /** The generation serving after the reload: the new one, or the old one after a rollback. */
+  generation: number
+  ms: number
+  /** Why the new generation was rolled back. */
+  error?: string
+}
+
+export interface SupervisorStatus {
+  pid: number
+  generation: number
+  listening: { host: string; port: number }[]
+  workers: { pid: number | undefined; generation: number; state: string }[]
+  lastReload: ReloadResult | undefined
+  stopping: boolean
+}
+
+export interface Supervisor {
+  /** Starts a new generation, waits until it is ready, then drains the old one; one at a time. */
+  reload(): Promise<ReloadResult>
+  /** Drains every worker, then closes the sockets; resolves with whether all exited cleanly. */
+  stop(): Promise<{ ok: boolean }>
+  status(): SupervisorStatus
+}
+
+/**
+ * Holds the listening sockets for its whole life and runs generations of workers on them; never
+ * loads app code itself. Resolves once the first generation is ready; rejects (and cleans up) if
+ * it is not.
+ */
+export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
+  const options = validateSupervise(input)
+  const logger = silentLoggerOf(options.logger)
+  const sockets = bindSockets(options.listen)
+  let generation = 0
+  let nextGeneration = 1
+  let current: Worker[] = []
+  const retiring = new Set<Worker>()
+  let reloading: Promise<ReloadResult> | undefined
+  let pending: Promise<ReloadResult> | undefined
+  let lastReload: ReloadResult | undefined
+  let stopping: Promise<{ ok: boolean }> | undefined
+  const crashes: number[] = []
+
+  function spawn(gen: number): Worker {
+    const worker = spawnWorker({ ...options, sockets, generation: gen })
+    logger.info({ pid: worker.pid, generation: gen }, 'lameduck: worker started')
+    worker.exited.then((code) => onExit(worker, code))
+    return worker
+  }
+
+  function onExit(worker: Worker, code: number | null): void {
+    retiring.delete(worker)
+    const index = current.indexOf(worker)
+    if (index === -1 || stopping !== undefined) return
+    // A serving worker died: replace it. The sockets stay open, so clients wait in the backlog.
+    const now = Date.now()
+    crashes.push(now)
+    while (crashes.length > 0 && crashes[0]! < now - 60_000) crashes.shift()
+    const { min, max } = options.respawnBackoff
+    const wait = Math.min(max, min * 2 ** (crashes.length - 1))
+    const loop = crashes.length >= 5
+    logger[loop ? 'error' : 'warn'](
+      { pid: worker.pid, code, respawnIn: wait, crashesLastMinute: crashes.length },
+      loop ? 'lameduck: worker crash loop' : 'lameduck: worker died while serving',
+    )
+    setTimeout(() => {
+      if (stopping !== undefined || current[index] !== worker) return
+      current[index] = spawn(worker.generation)
+    }, wait)
+  }
+
+  async function startGeneration(): Promise<Worker[]> {
+    const gen = nextGeneration++
+    const workers = Array.from({ length: options.workers }, () => spawn(gen))
+    try {
+      await Promise.all(workers.map((w) => w.ready))
+      generation = gen
+      return workers
+    } catch (error) {
+      // Rollback: a worker that became ready may already hold connections, so it drains.
+      for (const worker of workers) {
+        if (worker.state === 'ready') worker.drain('stop', options.drainTimeout + options.killGrace)
+        else worker.kill()
+      }
+      throw error
+    }
+  }
+
+  async function runReload(): Promise<ReloadResult> {
+    // At most two generations alive: the previous reload's workers finish draining first.
+    await Promise.all([...retiring].map((w) => w.exited))
+    const started = performance.now()
+    const elapsed = () => Math.round(performance.now() - started)
+    try {
+      const next = await startGeneration()
+      const old = current
+      current = next
+      for (const worker of old) {
+        retiring.add(worker)
+        worker.drain('reload', options.drainTimeout + options.killGrace)
+      }
+      lastReload = { ok: true, generation, ms: elapsed() }
+      logger.info({ ...lastReload }, 'lameduck: reloaded')
+    } catch (error) {
+      lastReload = { ok: false, generation, ms: elapsed(), error: String((error as Error).message) }
+      logger.error(
+        { ...lastReload },
+        'lameduck: reload failed, the previous generation keeps serving',
+      )
+    }
+    return lastReload
+  }
+
+  const supervisor: Supervisor = {
+    reload() {
+      if (stopping !== undefined) {
+        return Promise.resolve({ ok: false, generation, ms: 0, error: 'stopping' })
+      }
+      if (reloading === undefined) {
+        reloading = runReload().finally(() => {
+          reloading = undefined
+        })
+        return reloading
+      }
+      // Coalesce: every request made during a reload is answered by one more reload after it.
+      pending ??= reloading.then(() => {
+        pending = undefined
+        return supervisor.reload()
+      })
+      return pending
+    },
+    stop() {
+      stopping ??= (async () => {
+        logger.info({ workers: current.length + retiring.size }, 'lameduck: stopping')
+        const all = [...current, ...retiring]
+        const codes = await Promise.all(
+          all.map((w) => w.drain('stop', options.drainTimeout + options.killGrace)),
+        )
+        // Last, so connections queued until the very end were still served by a worker.
+        for (const socket of sockets) socket.close()
+        return { ok: codes.every((code) => code === 0) }
+      })()
+      return stopping
+    },
+    status() {
+      return {
+        pid: process.pid,
+        generation,
+        listening: sockets.map(({ host, port }) => ({ host, port })),
+        workers: [...current, ...retiring].map((w) => ({
+          pid: w.pid,
+          generation: w.generation,
+          state: w.state,
+        })),
+        lastReload,
+        stopping: stopping !== undefined,
+      }
+    },
+  }
+
+  try {
+    current = await startGeneration()
+  } catch (error) {
+    for (const socket of sockets) socket.close()
+    throw error
+  }
+  logger.info({ generation, listening: supervisor.status().listening }, 'lameduck: serving')
+  return supervisor
+}
+
+export type { BoundSocket, Logger, ResolvedSupervise }

@@ -1,0 +1,108 @@
+import { type ChildProcess, fork } from 'node:child_process'
+import { once } from 'node:events'
+import { realpathSync } from 'node:fs'
+import { WORKER_ENV } from '@lameduck/core'
+import type { BoundSocket } from './sockets.js'
+
+export type WorkerState = 'starting' | 'ready' | 'draining' | 'exited'
+
+export interface Worker {
+  readonly pid: number | undefined
+  readonly generation: number
+  readonly state: WorkerState
+  /** Resolves when the worker reports ready; rejects when it fails, exits or times out first. */
+  readonly ready: Promise<void>
+  /** Resolves with the exit code (null when killed by a signal) once the process is gone. */
+  readonly exited: Promise<number | null>
+  /** Asks the worker to drain and exit; kills it if it is still alive after `killAfter` ms. */
+  drain(reason: 'reload' | 'stop', killAfter: number): Promise<number | null>
+  kill(): void
+}
+
+export interface SpawnOptions {
+  entry: string
+  args: readonly string[]
+  execArgv: readonly string[]
+  env: Readonly<Record<string, string>>
+  sockets: readonly BoundSocket[]
+  generation: number
+  readyTimeout: number
+}
+
+export class WorkerFailed extends Error {
+  override name = 'WorkerFailed'
+}
+
+/**
+ * Starts one worker. It inherits the bound sockets as fds 3, 4, ... and runs in its own process
+ * group, so a terminal's Ctrl-C reaches the supervisor alone, which then drains it.
+ */
+export function spawnWorker(options: SpawnOptions): Worker {
+  const fds = options.sockets.map((_, i) => 3 + i)
+  // Resolved at every spawn: flipping a `current` symlink and reloading runs the new release.
+  const entry = realpathSync(options.entry)
+  const child: ChildProcess = fork(entry, [...options.args], {
+    execArgv: [...options.execArgv],
+    env: {
+      ...process.env,
+      ...options.env,
+      [WORKER_ENV.fds]: fds.join(','),
+      [WORKER_ENV.generation]: String(options.generation),
+      // systemd's socket activation is meant for the supervisor, not for its workers.
+      LISTEN_FDS: '',
+      LISTEN_PID: '',
+    },
+    stdio: ['inherit', 'inherit', 'inherit', ...options.sockets.map((s) => s.fd), 'ipc'],
+    detached: true,
+  })
+  let state: WorkerState = 'starting'
+  const exited = once(child, 'exit').then(([code]) => {
+    state = 'exited'
+    return code as number | null
+  })
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new WorkerFailed(`not ready after ${options.readyTimeout} ms`)),
+      options.readyTimeout,
+    )
+    child.on('message', (message: { lameduck?: string }) => {
+      if (message?.lameduck === 'ready') {
+        clearTimeout(timer)
+        if (state === 'starting') state = 'ready'
+        resolve()
+      } else if (message?.lameduck === 'failed') {
+        clearTimeout(timer)
+        reject(new WorkerFailed('reported that it is not ready (its readiness checks failed)'))
+      }
+    })
+    exited.then((code) => {
+      clearTimeout(timer)
+      reject(new WorkerFailed(`exited with ${code ?? 'a signal'} before it was ready`))
+    })
+  })
+  ready.catch(() => {})
+  return {
+    get pid() {
+      return child.pid
+    },
+    generation: options.generation,
+    get state() {
+      return state
+    },
+    ready,
+    exited,
+    async drain(reason, killAfter) {
+      if (state === 'exited') return exited
+      state = 'draining'
+      if (child.connected) child.send({ lameduck: 'drain', reason })
+      else child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), killAfter)
+      const code = await exited
+      clearTimeout(timer)
+      return code
+    },
+    kill() {
+      if (state !== 'exited') child.kill('SIGKILL')
+    },
+  }
+}

@@ -1,0 +1,8 @@
+import { defineConfig } from 'tsdown'
+import { packageConfig } from '../../tsdown.base.ts'
+
+export default defineConfig([
+  packageConfig,
+  // The `lameduck` command: ESM only, with its shebang.
+  { ...packageConfig, entry: ['src/cli.ts'], format: ['esm'], dts: false, clean: false },
+])
