@@ -1,0 +1,145 @@
+import { defaultControlPath, type SupervisorStatus, sendControl } from '@lameduck/reload'
+import { keepAliveLoad, type LoadClient } from '@lameduck/test-utils'
+import { describe, expect, it } from 'vitest'
+import { runSupervisor, text } from './run.js'
+
+/** A request that takes 1.5 s, on its own connection, so it spans a reload. */
+const slow = (port: number) => text(port, '/slow')
+
+describe('lameduck run: reloads under load', { timeout: 40_000 }, () => {
+  for (const client of ['undici', 'node-agent'] satisfies LoadClient[]) {
+    it(`3 reloads under 50 keep-alive connections (${client}): nothing fails, the version changes`, async () => {
+      const sup = await runSupervisor('v1')
+      const load = keepAliveLoad({ port: sup.port, client, connections: 50, maxDuration: 15_000 })
+      const slowAnswers: Promise<string>[] = []
+      const versions = [await text(sup.port)]
+      for (const version of ['v2', 'v3', 'v4']) {
+        // Pacing: ≥ 10 s of load in all, with a 1.5 s request in flight across each reload.
+        await new Promise((resolve) => setTimeout(resolve, 2_700))
+        const slowIn = sup.line(/^app: slow request in/)
+        slowAnswers.push(slow(sup.port))
+        await slowIn
+        sup.setVersion(version)
+        expect((await sup.cli('reload')).code).toBe(0)
+        versions.push(await text(sup.port))
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1_000))
+      const result = await load.stop()
+      expect(result.lost).toEqual([])
+      expect(result.refused).toBe(0)
+      expect(result.non2xx).toBe(0)
+      expect(result.ok).toBeGreaterThan(1_000)
+      expect(versions).toEqual(['v1', 'v2', 'v3', 'v4'])
+      expect(await Promise.all(slowAnswers)).toEqual(['v1 slow', 'v2 slow', 'v3 slow'])
+      sup.process.kill('SIGTERM')
+      expect(await sup.exit).toBe(0)
+    })
+  }
+})
+
+describe('lameduck run: bad deploys roll back', { timeout: 30_000 }, () => {
+  it('a new version that crashes at start-up: reload exits 1, the old one keeps serving', async () => {
+    const sup = await runSupervisor('v1')
+    const load = keepAliveLoad({
+      port: sup.port,
+      client: 'undici',
+      connections: 20,
+      maxDuration: 10_000,
+    })
+    sup.setVersion('crash')
+    const reload = await sup.cli('reload')
+    expect(reload.code).toBe(1)
+    expect(JSON.parse(reload.output)).toMatchObject({ ok: false, generation: 1 })
+    expect(await text(sup.port)).toBe('v1')
+    const result = await load.stop()
+    expect(result).toMatchObject({ lost: [], refused: 0, non2xx: 0 })
+    expect(sup.log.some((line) => line.startsWith('lameduck: reload failed'))).toBe(true)
+  })
+
+  it('a new version that never gets ready: rolled back after the ready timeout', async () => {
+    const sup = await runSupervisor('v1', ['--ready-timeout', '1000'])
+    sup.setVersion('never-ready')
+    const reload = await sup.cli('reload')
+    expect(reload.code).toBe(1)
+    expect(JSON.parse(reload.output).error).toMatch(/not ready after 1000 ms/)
+    expect(await text(sup.port)).toBe('v1')
+    const status = JSON.parse((await sup.cli('status')).output)
+    expect(status.workers).toHaveLength(1)
+    expect(status.generation).toBe(1)
+  })
+})
+
+describe('lameduck run: the supervisor', { timeout: 30_000 }, () => {
+  it('respawns a worker killed under load; the socket stays open, nothing is refused', async () => {
+    const sup = await runSupervisor('v1')
+    const load = keepAliveLoad({
+      port: sup.port,
+      client: 'undici',
+      connections: 20,
+      maxDuration: 10_000,
+    })
+    const before = Number(await text(sup.port, '/pid'))
+    const respawned = sup.line(/^lameduck: worker started .*"generation":1/)
+    process.kill(before, 'SIGKILL')
+    await respawned
+    // Served by the new worker, from connections that waited in the socket's backlog.
+    const after = Number(await text(sup.port, '/pid'))
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const result = await load.stop()
+    expect(after).not.toBe(before)
+    expect(result.refused).toBe(0)
+    expect(result.non2xx).toBe(0)
+    // Only requests already inside the killed process can fail.
+    expect(result.lost.length).toBeLessThanOrEqual(20)
+    expect(sup.log.some((line) => line.startsWith('lameduck: worker died while serving'))).toBe(
+      true,
+    )
+  })
+
+  it('coalesces 5 SIGHUPs in 100 ms: at most 2 generations alive, the latest code wins', async () => {
+    const sup = await runSupervisor('v1')
+    const pid = sup.process.pid
+    const control = defaultControlPath(pid)
+    let most = 0
+    let sampling = true
+    const sample = (async () => {
+      while (sampling) {
+        const status = (await sendControl(control, 'status')) as SupervisorStatus
+        most = Math.max(most, new Set(status.workers.map((w) => w.generation)).size)
+      }
+    })()
+    for (const version of ['v2', 'v3', 'v4', 'v5', 'v6']) {
+      sup.setVersion(version)
+      sup.process.kill('SIGHUP')
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    await expect.poll(() => text(sup.port), { timeout: 10_000, interval: 100 }).toBe('v6')
+    sampling = false
+    await sample
+    expect(most).toBeLessThanOrEqual(2)
+    const status = JSON.parse((await sup.cli('status')).output)
+    expect(status.pid).toBe(pid)
+    expect(status.generation).toBeLessThanOrEqual(3)
+  })
+
+  it('SIGTERM drains the in-flight request and exits 0; a second SIGTERM exits 143', async () => {
+    const first = await runSupervisor('v1')
+    const firstIn = first.line(/^app: slow request in/)
+    const inFlight = slow(first.port)
+    await firstIn
+    first.process.kill('SIGTERM')
+    expect(await inFlight).toBe('v1 slow')
+    expect(await first.exit).toBe(0)
+
+    const second = await runSupervisor('v1')
+    const secondIn = second.line(/^app: slow request in/)
+    const cut = slow(second.port).catch(() => 'cut')
+    await secondIn
+    const stopping = second.line(/^lameduck: stopping/)
+    second.process.kill('SIGTERM')
+    await stopping
+    second.process.kill('SIGTERM')
+    expect(await second.exit).toBe(143)
+    expect(await cut).toBe('cut')
+  })
+})

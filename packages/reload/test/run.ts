@@ -1,0 +1,97 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { Agent, request } from 'undici'
+import { onTestFinished } from 'vitest'
+
+const cli = fileURLToPath(new URL('../dist/cli.mjs', import.meta.url))
+const app = fileURLToPath(new URL('./fixtures/app.mjs', import.meta.url))
+
+export interface Running {
+  process: ChildProcess
+  port: number
+  /** Writes the version the next generation of the app reads at start-up. */
+  setVersion(version: string): void
+  /** Every line the supervisor (and its workers, on the same stderr) logged. */
+  log: string[]
+  /** Resolves at the next logged line that matches. */
+  line(pattern: RegExp): Promise<string>
+  exit: Promise<number | null>
+  /** Runs `lameduck <command>` against this supervisor; resolves with its exit code and output. */
+  cli(command: 'reload' | 'status'): Promise<{ code: number | null; output: string }>
+}
+
+/** Starts `lameduck run` on 127.0.0.1 and a free port, with the fixture app at `version`. */
+export async function runSupervisor(version: string, flags: string[] = []): Promise<Running> {
+  const dir = mkdtempSync(join(tmpdir(), 'lameduck-test-'))
+  const versionFile = join(dir, 'version')
+  const setVersion = (v: string) => writeFileSync(versionFile, v)
+  setVersion(version)
+  const child = spawn(
+    process.execPath,
+    [cli, 'run', '--listen', '127.0.0.1:0', ...flags, '--', app],
+    {
+      env: { ...process.env, APP_VERSION_FILE: versionFile },
+      stdio: ['ignore', 'inherit', 'pipe'],
+    },
+  )
+  const exit = once(child, 'exit').then(([code]) => code as number | null)
+  onTestFinished(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL')
+      await exit
+    }
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const log: string[] = []
+  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = []
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      log.push(line)
+      for (const waiter of waiters.filter((w) => w.pattern.test(line))) {
+        waiters.splice(waiters.indexOf(waiter), 1)
+        waiter.resolve(line)
+      }
+      const serving = /^lameduck: serving (.*)$/.exec(line)
+      if (serving) resolve(JSON.parse(serving[1]!).listening[0].port)
+    })
+    exit.then((code) => reject(new Error(`lameduck run exited with ${code}:\n${log.join('\n')}`)))
+  })
+  return {
+    process: child,
+    port,
+    setVersion,
+    log,
+    line: (pattern) => new Promise((resolve) => waiters.push({ pattern, resolve })),
+    exit,
+    async cli(command) {
+      const run = spawn(process.execPath, [cli, command, '--pid', String(child.pid)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
+      let output = ''
+      run.stdout!.on('data', (chunk) => {
+        output += chunk
+      })
+      const [code] = await once(run, 'exit')
+      return { code: code as number | null, output }
+    },
+  }
+}
+
+/**
+ * The body of one GET on a new connection: a kept-alive one may still belong to a worker of the
+ * previous generation, which serves it (as it should) during its drain.
+ */
+export async function text(port: number, path = '/'): Promise<string> {
+  const dispatcher = new Agent()
+  try {
+    const response = await request(`http://127.0.0.1:${port}${path}`, { dispatcher })
+    return await response.body.text()
+  } finally {
+    await dispatcher.close()
+  }
+}

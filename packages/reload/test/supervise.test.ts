@@ -1,0 +1,53 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { InvalidOptionError } from '@lameduck/core'
+import { parseListen, supervise } from '@lameduck/reload'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { text } from './run.js'
+
+const entry = fileURLToPath(new URL('./fixtures/app.mjs', import.meta.url))
+
+describe('supervise()', { timeout: 20_000 }, () => {
+  it('runs, reloads and stops a generation in process, keeping one listening socket', async () => {
+    const versionFile = join(mkdtempSync(join(tmpdir(), 'lameduck-test-')), 'version')
+    writeFileSync(versionFile, 'v1')
+    const supervisor = await supervise({
+      entry,
+      listen: [{ host: '127.0.0.1', port: 0 }],
+      env: { APP_VERSION_FILE: versionFile },
+    })
+    onTestFinished(() => supervisor.stop())
+    const [{ port }] = supervisor.status().listening as [{ port: number }]
+    expect(await text(port)).toBe('v1')
+    writeFileSync(versionFile, 'v2')
+    expect(await supervisor.reload()).toMatchObject({ ok: true, generation: 2 })
+    expect(await text(port)).toBe('v2')
+    expect(supervisor.status()).toMatchObject({ pid: process.pid, generation: 2 })
+    expect(await supervisor.stop()).toEqual({ ok: true })
+    await expect(text(port)).rejects.toMatchObject({ code: 'ECONNREFUSED' })
+  })
+
+  it('rejects invalid options with typed errors', async () => {
+    await expect(supervise({ entry: '', listen: [] })).rejects.toBeInstanceOf(InvalidOptionError)
+    await expect(
+      supervise({ entry, listen: [{ host: '127.0.0.1', port: 0 }], workers: 0 }),
+    ).rejects.toMatchObject({ option: 'workers' })
+    await expect(
+      supervise({ entry, listen: [{ host: '127.0.0.1', port: 0 }], readyTimeout: -1 }),
+    ).rejects.toMatchObject({ option: 'readyTimeout' })
+    await expect(supervise({ entry, listen: [{ host: 'x', port: 99_999 }] })).rejects.toMatchObject(
+      {
+        option: 'listen',
+      },
+    )
+    expect(() => parseListen('localhost:abc')).toThrow(InvalidOptionError)
+  })
+
+  it('parses --listen forms', () => {
+    expect(parseListen('3000')).toEqual({ host: '0.0.0.0', port: 3000 })
+    expect(parseListen('127.0.0.1:8080')).toEqual({ host: '127.0.0.1', port: 8080 })
+    expect(parseListen('[::1]:8080')).toEqual({ host: '::1', port: 8080 })
+  })
+})
