@@ -53,6 +53,11 @@ async function run(argv: string[]): Promise<number> {
   })
   const controlPath = values.control ?? defaultControlPath()
   const controlServer = await serveControl(supervisor, controlPath)
+  const { generation, listening } = supervisor.status()
+  stderrLogger.info(
+    { pid: process.pid, generation, listening, control: controlPath },
+    'lameduck: serving',
+  )
   for (const signal of ['SIGHUP', 'SIGUSR2'] as const) {
     process.on(signal, () => {
       supervisor.reload()

@@ -171,7 +171,6 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
     for (const socket of sockets) socket.close()
     throw error
   }
-  logger.info({ generation, listening: supervisor.status().listening }, 'lameduck: serving')
   return supervisor
 }
 

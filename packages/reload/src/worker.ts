@@ -14,7 +14,10 @@ export interface Worker {
   readonly ready: Promise<void>
   /** Resolves with the exit code (null when killed by a signal) once the process is gone. */
   readonly exited: Promise<number | null>
-  /** Asks the worker to drain and exit; kills it if it is still alive after `killAfter` ms. */
+  /**
+   * Asks the worker to drain and exit, once; kills it if it is still alive after `killAfter` ms.
+   * Resolves with its exit code.
+   */
   drain(reason: 'reload' | 'stop', killAfter: number): Promise<number | null>
   kill(): void
 }
@@ -81,6 +84,7 @@ export function spawnWorker(options: SpawnOptions): Worker {
     })
   })
   ready.catch(() => {})
+  let draining: Promise<number | null> | undefined
   return {
     get pid() {
       return child.pid
@@ -91,15 +95,22 @@ export function spawnWorker(options: SpawnOptions): Worker {
     },
     ready,
     exited,
-    async drain(reason, killAfter) {
+    drain(reason, killAfter) {
       if (state === 'exited') return exited
-      state = 'draining'
-      if (child.connected) child.send({ lameduck: 'drain', reason })
-      else child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), killAfter)
-      const code = await exited
-      clearTimeout(timer)
-      return code
+      draining ??= (async () => {
+        // A channel that is already gone (the worker is exiting) gets a signal instead.
+        const signal = () => child.kill('SIGTERM')
+        // One not ready yet may not follow the supervisor yet: SIGTERM reaches its signal handler.
+        if (child.connected && state !== 'starting') {
+          child.send({ lameduck: 'drain', reason }, (error) => error && signal())
+        } else signal()
+        state = 'draining'
+        const timer = setTimeout(() => child.kill('SIGKILL'), killAfter)
+        const code = await exited
+        clearTimeout(timer)
+        return code
+      })()
+      return draining
     },
     kill() {
       if (state !== 'exited') child.kill('SIGKILL')

@@ -18,8 +18,10 @@ describe('supervise()', { timeout: 20_000 }, () => {
       listen: [{ host: '127.0.0.1', port: 0 }],
       env: { APP_VERSION_FILE: versionFile },
     })
-    onTestFinished(() => supervisor.stop())
-    const [{ port }] = supervisor.status().listening as [{ port: number }]
+    onTestFinished(async () => {
+      await supervisor.stop()
+    })
+    const { port } = supervisor.status().listening[0]!
     expect(await text(port)).toBe('v1')
     writeFileSync(versionFile, 'v2')
     expect(await supervisor.reload()).toMatchObject({ ok: true, generation: 2 })
