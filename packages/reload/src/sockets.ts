@@ -14,17 +14,29 @@ export interface BoundSocket {
 
 interface ServerHandle {
   fd: number
-  getsockname(out: { port?: number }): number
+  getsockname(out: { address?: string; port?: number }): number
   close(): void
 }
 
 type CreateServerHandle = (
-  address: string,
-  port: number,
-  addressType: 4 | 6,
-  fd: undefined,
+  address: string | null,
+  port: number | null,
+  addressType: 4 | 6 | null,
+  fd: number | undefined,
   flags: number,
 ) => ServerHandle | number
+
+function serverHandleFactory(): CreateServerHandle {
+  const create = (net as unknown as { _createServerHandle?: CreateServerHandle })
+    ._createServerHandle
+  if (typeof create !== 'function') {
+    throw new LameduckError(
+      'LAMEDUCK_ERR_UNSUPPORTED',
+      'This Node.js cannot bind a socket for workers',
+    )
+  }
+  return create
+}
 
 /**
  * Binds without listening: the supervisor must never accept a connection itself, since it runs
@@ -55,4 +67,29 @@ export function bindSockets(addresses: readonly ListenAddress[]): BoundSocket[] 
     bound.push({ fd: handle.fd, host, port: name.port ?? port, close: () => handle.close() })
   }
   return bound
+}
+
+/**
+ * Sockets passed by systemd socket activation (`LISTEN_FDS`, `LISTEN_PID`), used as they are:
+ * fds 3, 4, ... Undefined when this process was not socket-activated.
+ */
+export function activatedSockets(env: NodeJS.ProcessEnv = process.env): BoundSocket[] | undefined {
+  const count = Number(env.LISTEN_FDS)
+  if (!Number.isInteger(count) || count < 1 || Number(env.LISTEN_PID) !== process.pid)
+    return undefined
+  const create = serverHandleFactory()
+  return Array.from({ length: count }, (_, i) => {
+    const handle = create(null, null, null, 3 + i, 0)
+    if (typeof handle === 'number') {
+      throw new LameduckError('LAMEDUCK_ERR_LISTEN', `LISTEN_FDS: fd ${3 + i} is not a socket`)
+    }
+    const name: { address?: string; port?: number } = {}
+    handle.getsockname(name)
+    return {
+      fd: handle.fd,
+      host: name.address ?? '',
+      port: name.port ?? 0,
+      close: () => handle.close(),
+    }
+  })
 }

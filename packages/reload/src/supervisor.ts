@@ -1,6 +1,6 @@
 import { type Logger, silentLoggerOf } from './log.js'
 import { type ResolvedSupervise, type SuperviseOptions, validateSupervise } from './options.js'
-import { type BoundSocket, bindSockets } from './sockets.js'
+import { activatedSockets, type BoundSocket, bindSockets } from './sockets.js'
 import { spawnWorker, type Worker } from './worker.js'
 
 export interface ReloadResult {
@@ -37,7 +37,8 @@ export interface Supervisor {
 export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
   const options = validateSupervise(input)
   const logger = silentLoggerOf(options.logger)
-  const sockets = bindSockets(options.listen)
+  // systemd socket activation passes straight through; otherwise bind what we were given.
+  const sockets = activatedSockets() ?? bindSockets(options.listen)
   let generation = 0
   let nextGeneration = 1
   let current: Worker[] = []

@@ -143,3 +143,29 @@ describe('lameduck run: the supervisor', { timeout: 30_000 }, () => {
     expect(await cut).toBe('cut')
   })
 })
+
+describe('lameduck run: around the supervisor', { timeout: 20_000 }, () => {
+  it('a worker whose supervisor vanished drains and exits', async () => {
+    const sup = await runSupervisor('v1')
+    const worker = Number(await text(sup.port, '/pid'))
+    sup.process.kill('SIGKILL')
+    await sup.exit
+    const alive = () => {
+      try {
+        process.kill(worker, 0)
+        return true
+      } catch {
+        return false
+      }
+    }
+    await expect.poll(alive, { timeout: 10_000, interval: 50 }).toBe(false)
+  })
+
+  it('takes its socket from systemd socket activation (LISTEN_FDS) when given one', async () => {
+    const sup = await runSupervisor('v1', [], { activate: true })
+    expect(await text(sup.port)).toBe('v1')
+    expect(sup.log.find((line) => line.startsWith('lameduck: serving'))).toContain(
+      `"port":${sup.port}`,
+    )
+  })
+})

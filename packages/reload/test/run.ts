@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { Agent, request } from 'undici'
 import { onTestFinished } from 'vitest'
+import { bindSockets } from '../src/sockets.js'
 
 const cli = fileURLToPath(new URL('../dist/cli.mjs', import.meta.url))
 const app = fileURLToPath(new URL('./fixtures/app.mjs', import.meta.url))
@@ -16,6 +17,8 @@ export interface Running {
   port: number
   /** Writes the version the next generation of the app reads at start-up. */
   setVersion(version: string): void
+  /** The port of the socket handed over by socket activation, when `activate` was given. */
+  activatedPort?: number
   /** Every line the supervisor (and its workers, on the same stderr) logged. */
   log: string[]
   /** Resolves at the next logged line that matches. */
@@ -25,8 +28,15 @@ export interface Running {
   cli(command: 'reload' | 'status'): Promise<{ code: number | null; output: string }>
 }
 
-/** Starts `lameduck run` on 127.0.0.1 and a free port, with the fixture app at `version`. */
-export async function runSupervisor(version: string, flags: string[] = []): Promise<Running> {
+/**
+ * Starts `lameduck run` on 127.0.0.1 and a free port, with the fixture app at `version`. With
+ * `activate`, the socket is bound here and handed over as systemd would (fd 3, LISTEN_FDS).
+ */
+export async function runSupervisor(
+  version: string,
+  flags: string[] = [],
+  { activate = false } = {},
+): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), 'lameduck-test-'))
   const versionFile = join(dir, 'version')
   const setVersion = (v: string) => writeFileSync(versionFile, v)
@@ -64,6 +74,7 @@ export async function runSupervisor(version: string, flags: string[] = []): Prom
   return {
     process: child,
     port,
+    ...(activatedPort === undefined ? {} : { activatedPort }),
     setVersion,
     log,
     line: (pattern) => new Promise((resolve) => waiters.push({ pattern, resolve })),
