@@ -41,14 +41,22 @@ export async function runSupervisor(
   const versionFile = join(dir, 'version')
   const setVersion = (v: string) => writeFileSync(versionFile, v)
   setVersion(version)
-  const child = spawn(
-    process.execPath,
-    [cli, 'run', '--listen', '127.0.0.1:0', ...flags, '--', app],
-    {
-      env: { ...process.env, APP_VERSION_FILE: versionFile },
-      stdio: ['ignore', 'inherit', 'pipe'],
-    },
-  )
+  const env = { ...process.env, APP_VERSION_FILE: versionFile }
+  const command = [process.execPath, cli, 'run', '--listen', '127.0.0.1:0', ...flags, '--', app]
+  let child: ChildProcess
+  let activatedPort: number | undefined
+  if (activate) {
+    const socket = bindSockets([{ host: '127.0.0.1', port: 0 }])[0]!
+    activatedPort = socket.port
+    onTestFinished(() => socket.close())
+    // As systemd does: LISTEN_PID names the process that execs, so a shell sets it to its own.
+    child = spawn('/bin/sh', ['-c', 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$@"', 'sh', ...command], {
+      env,
+      stdio: ['ignore', 'inherit', 'pipe', socket.fd],
+    })
+  } else {
+    child = spawn(command[0]!, command.slice(1), { env, stdio: ['ignore', 'inherit', 'pipe'] })
+  }
   const exit = once(child, 'exit').then(([code]) => code as number | null)
   onTestFinished(async () => {
     if (child.exitCode === null && child.signalCode === null) {
