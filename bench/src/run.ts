@@ -5,6 +5,7 @@ import { cpus, totalmem } from 'node:os'
 import type { LoadClient } from '@lameduck/test-utils'
 import { median, type Paired, round } from './harness.js'
 import { http2Shutdown, http2Throughput, websocketShutdown } from './long-lived.js'
+import { reloadUnderLoad, supervisorOverhead } from './reload.js'
 import { drainTail, idleClose, lostUnderLoad, memory, throughput } from './scenarios.js'
 
 const version = (path: string) =>
@@ -126,6 +127,41 @@ if (want('long-lived')) {
     'HTTP/2 throughput (h2c, 10 sessions × 10 concurrent streams, 2 s a run, after a warm-up pair; pairs alternate A B, B A)',
     await http2Throughput(6, 2),
     '≥ 0.97',
+  )
+}
+
+if (want('reload')) {
+  const overhead = await supervisorOverhead(4, 2)
+  table(
+    'lameduck run (1 worker) vs the same app bare (autocannon, 50 connections, 4 alternating pairs of 2 s after a warm-up pair)',
+    ['connections', 'bare req/s', 'lameduck run req/s', 'ratio', 'goal'],
+    overhead.map((r) => [
+      r.mode,
+      Math.round(r.bare),
+      Math.round(r.supervised),
+      `**${round(r.ratio, 3)}**`,
+      '≥ 0.95',
+    ]),
+  )
+  const reload = await reloadUnderLoad()
+  table(
+    '3 reloads (`lameduck reload`) during 10 s of 50 keep-alive connections, vs 10 s without',
+    [
+      'requests',
+      'failed',
+      'req/s steady → with reloads',
+      'p99 ms steady → with reloads',
+      'ms from reload to new code serving',
+    ],
+    [
+      [
+        reload.requests,
+        `**${reload.failed}**`,
+        `${Math.round(reload.rate.steady)} → ${Math.round(reload.rate.during)}`,
+        `${reload.p99.steady} → ${reload.p99.during}`,
+        reload.reloadMs.join(', '),
+      ],
+    ],
   )
 }
 
