@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { once } from 'node:events'
 import { realpathSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { WORKER_ENV } from '@lameduck/core'
 import type { BoundSocket } from './sockets.js'
 
@@ -32,6 +33,9 @@ export interface SpawnOptions {
   readyTimeout: number
 }
 
+/** Hands apps that do not call `ld.listen()` the supervisor's socket (see preload.ts). */
+const PRELOAD = createRequire(import.meta.url).resolve('@lameduck/reload/preload')
+
 export class WorkerFailed extends Error {
   override name = 'WorkerFailed'
 }
@@ -45,7 +49,7 @@ export function spawnWorker(options: SpawnOptions): Worker {
   // Resolved at every spawn: flipping a `current` symlink and reloading runs the new release.
   const entry = realpathSync(options.entry)
   const child: ChildProcess = fork(entry, [...options.args], {
-    execArgv: [...options.execArgv],
+    execArgv: ['--require', PRELOAD, ...options.execArgv],
     env: {
       ...process.env,
       ...options.env,

@@ -169,3 +169,19 @@ describe('lameduck run: around the supervisor', { timeout: 20_000 }, () => {
     )
   })
 })
+
+describe('lameduck run: an app that does not use lameduck', { timeout: 20_000 }, () => {
+  it('is handed the socket, reloaded and drained all the same', async () => {
+    const sup = await runSupervisor('v1', [], { app: 'plain-app.mjs' })
+    expect(await text(sup.port)).toBe('v1')
+    sup.setVersion('v2')
+    expect((await sup.cli('reload')).code).toBe(0)
+    expect(await text(sup.port)).toBe('v2')
+    const slowIn = sup.line(/^app: slow request in/)
+    const inFlight = text(sup.port, '/slow')
+    await slowIn
+    sup.process.kill('SIGTERM')
+    expect(await inFlight).toBe('v2 slow')
+    expect(await sup.exit).toBe(0)
+  })
+})

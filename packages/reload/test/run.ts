@@ -10,7 +10,6 @@ import { onTestFinished } from 'vitest'
 import { bindSockets } from '../src/sockets.js'
 
 const cli = fileURLToPath(new URL('../dist/cli.mjs', import.meta.url))
-const app = fileURLToPath(new URL('./fixtures/app.mjs', import.meta.url))
 
 export interface Running {
   process: ChildProcess
@@ -30,19 +29,21 @@ export interface Running {
 
 /**
  * Starts `lameduck run` on 127.0.0.1 and a free port, with the fixture app at `version`. With
- * `activate`, the socket is bound here and handed over as systemd would (fd 3, LISTEN_FDS).
+ * `activate`, the socket is bound here and handed over as systemd would (fd 3, LISTEN_FDS);
+ * `app` names another fixture.
  */
 export async function runSupervisor(
   version: string,
   flags: string[] = [],
-  { activate = false } = {},
+  { activate = false, app = 'app.mjs' } = {},
 ): Promise<Running> {
+  const entry = fileURLToPath(new URL(`./fixtures/${app}`, import.meta.url))
   const dir = mkdtempSync(join(tmpdir(), 'lameduck-test-'))
   const versionFile = join(dir, 'version')
   const setVersion = (v: string) => writeFileSync(versionFile, v)
   setVersion(version)
   const env = { ...process.env, APP_VERSION_FILE: versionFile }
-  const command = [process.execPath, cli, 'run', '--listen', '127.0.0.1:0', ...flags, '--', app]
+  const command = [process.execPath, cli, 'run', '--listen', '127.0.0.1:0', ...flags, '--', entry]
   let child: ChildProcess
   let activatedPort: number | undefined
   if (activate) {
