@@ -1,5 +1,6 @@
 import { Server as HttpServer } from 'node:http'
 import { Server as HttpsServer } from 'node:https'
+import { Server as TLSServer } from 'node:tls'
 import { type AttachableServer, type ConnectionTracker, trackConnections } from './connections.js'
 import { phaseChannel, reportChannel } from './diagnostics.js'
 import { InvalidOptionError, InvalidStateError } from './errors.js'
@@ -17,7 +18,12 @@ import { type Hook, type HookResult, runHooks } from './hooks.js'
 import { isHttp2Server } from './http2.js'
 import { type LameduckOptions, validateDuration, validateOptions } from './options.js'
 import { followSupervisor, handleSignals } from './signals.js'
-import { inheritedFd, type ListenOptions, validateListen } from './supervised.js'
+import {
+  inheritedFd,
+  inheritedTicketKeys,
+  type ListenOptions,
+  validateListen,
+} from './supervised.js'
 
 export type { State } from './health.js'
 
@@ -311,6 +317,8 @@ export function lameduck(options?: LameduckOptions): Lameduck {
         )
       }
       if (!trackers.has(server)) handle.attach(server)
+      const ticketKeys = inheritedTicketKeys()
+      if (ticketKeys !== undefined && server instanceof TLSServer) server.setTicketKeys(ticketKeys)
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject)
         const done = () => {

@@ -4,7 +4,23 @@ import { InvalidOptionError } from './errors.js'
  * The environment `lameduck run` gives each worker: the inherited listening sockets, as file
  * descriptors, and the worker's generation.
  */
-export const WORKER_ENV = Object.freeze({ fds: 'LAMEDUCK_FDS', generation: 'LAMEDUCK_GENERATION' })
+export const WORKER_ENV = Object.freeze({
+  fds: 'LAMEDUCK_FDS',
+  generation: 'LAMEDUCK_GENERATION',
+  /** 48 bytes, base64: TLS session-ticket keys shared by every generation of workers. */
+  ticketKeys: 'LAMEDUCK_TICKET_KEYS',
+})
+
+/**
+ * The TLS session-ticket keys `lameduck run` shares across generations, so sessions resume
+ * across a reload instead of a full handshake on every reconnection.
+ */
+export function inheritedTicketKeys(): Buffer | undefined {
+  const keys = process.env[WORKER_ENV.ticketKeys]
+  if (keys === undefined || inheritedFd() === undefined) return undefined
+  const buffer = Buffer.from(keys, 'base64')
+  return buffer.length === 48 ? buffer : undefined
+}
 
 export interface ListenOptions {
   /** Port to listen on when not under `lameduck run` (which hands over its socket instead). */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { type Logger, silentLoggerOf } from './log.js'
 import { type ResolvedSupervise, type SuperviseOptions, validateSupervise } from './options.js'
 import { activatedSockets, type BoundSocket, bindSockets } from './sockets.js'
@@ -48,9 +49,11 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
   let lastReload: ReloadResult | undefined
   let stopping: Promise<{ ok: boolean }> | undefined
   const crashes: number[] = []
+  // One set for the supervisor's life: TLS sessions resume across reloads.
+  const ticketKeys = randomBytes(48)
 
   function spawn(gen: number): Worker {
-    const worker = spawnWorker({ ...options, sockets, generation: gen })
+    const worker = spawnWorker({ ...options, sockets, generation: gen, ticketKeys })
     logger.info({ pid: worker.pid, generation: gen }, 'lameduck: worker started')
     worker.exited.then((code) => onExit(worker, code))
     return worker

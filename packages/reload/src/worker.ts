@@ -31,6 +31,8 @@ export interface SpawnOptions {
   sockets: readonly BoundSocket[]
   generation: number
   readyTimeout: number
+  /** TLS session-ticket keys shared by every generation. */
+  ticketKeys: Buffer
 }
 
 /** Hands apps that do not call `ld.listen()` the supervisor's socket (see preload.ts). */
@@ -55,6 +57,7 @@ export function spawnWorker(options: SpawnOptions): Worker {
       ...options.env,
       [WORKER_ENV.fds]: fds.join(','),
       [WORKER_ENV.generation]: String(options.generation),
+      [WORKER_ENV.ticketKeys]: options.ticketKeys.toString('base64'),
       // systemd's socket activation is meant for the supervisor, not for its workers.
       LISTEN_FDS: '',
       LISTEN_PID: '',

@@ -1,5 +1,6 @@
+import { get as httpsGet } from 'node:https'
 import { defaultControlPath, type SupervisorStatus, sendControl } from '@lameduck/reload'
-import { keepAliveLoad, type LoadClient } from '@lameduck/test-utils'
+import { keepAliveLoad, type LoadClient, testCertificate } from '@lameduck/test-utils'
 import { describe, expect, it } from 'vitest'
 import { runSupervisor, text } from './run.js'
 
@@ -185,3 +186,34 @@ describe('lameduck run: an app that does not use lameduck', { timeout: 20_000 },
     expect(await sup.exit).toBe(0)
   })
 })
+
+describe('lameduck run: HTTPS apps', { timeout: 20_000 }, () => {
+  it('share TLS session-ticket keys across generations', async () => {
+    const { key, cert } = await testCertificate()
+    const sup = await runSupervisor('v1', [], {
+      app: 'tls-app.mjs',
+      env: { APP_TLS_KEY: key, APP_TLS_CERT: cert },
+    })
+    const keys = () => httpsText(sup.port)
+    const before = await keys()
+    expect((await sup.cli('reload')).code).toBe(0)
+    expect(await keys()).toBe(before)
+    expect(before).toMatch(/^[0-9a-f]{96}$/)
+  })
+})
+
+function httpsText(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpsGet(
+      { host: '127.0.0.1', port, rejectUnauthorized: false, agent: false },
+      (res) => {
+        let body = ''
+        res.on('data', (chunk) => {
+          body += chunk
+        })
+        res.on('end', () => resolve(body))
+      },
+    )
+    req.on('error', reject)
+  })
+}

@@ -30,19 +30,23 @@ export interface Running {
 /**
  * Starts `lameduck run` on 127.0.0.1 and a free port, with the fixture app at `version`. With
  * `activate`, the socket is bound here and handed over as systemd would (fd 3, LISTEN_FDS);
- * `app` names another fixture.
+ * `app` names another fixture, `env` adds to its environment.
  */
 export async function runSupervisor(
   version: string,
   flags: string[] = [],
-  { activate = false, app = 'app.mjs' } = {},
+  {
+    activate = false,
+    app = 'app.mjs',
+    env: extraEnv = {},
+  }: { activate?: boolean; app?: string; env?: Record<string, string> } = {},
 ): Promise<Running> {
   const entry = fileURLToPath(new URL(`./fixtures/${app}`, import.meta.url))
   const dir = mkdtempSync(join(tmpdir(), 'lameduck-test-'))
   const versionFile = join(dir, 'version')
   const setVersion = (v: string) => writeFileSync(versionFile, v)
   setVersion(version)
-  const env = { ...process.env, APP_VERSION_FILE: versionFile }
+  const env = { ...process.env, ...extraEnv, APP_VERSION_FILE: versionFile }
   const command = [process.execPath, cli, 'run', '--listen', '127.0.0.1:0', ...flags, '--', entry]
   let child: ChildProcess
   let activatedPort: number | undefined
