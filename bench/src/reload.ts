@@ -81,30 +81,108 @@ export async function supervisorOverhead(rounds: number, seconds: number) {
   return rows
 }
 
-/** 3 reloads during a 10 s, 50-connection keep-alive load, against the same load without. */
-export async function reloadUnderLoad() {
-  const steadyRun = await start(true)
-  const steady = await cannon(steadyRun.port, 10, false)
-  await steadyRun.stop()
+type Reloader = 'lameduck run' | 'pm2 + lameduck' | 'pm2 + server.close()'
+
+interface ReloadTarget {
+  port: number
+  setVersion(version: string): void
+  /** Resolves with whether the reload reported success. */
+  reload(): Promise<boolean>
+  stop(): Promise<void>
+}
+
+async function lameduckRun(): Promise<ReloadTarget> {
   const running = await start(true)
-  const load = cannon(running.port, 10, false)
-  const reloads: number[] = []
-  for (const version of ['v2', 'v3', 'v4']) {
-    await new Promise((resolve) => setTimeout(resolve, 2_500))
-    running.setVersion(version)
-    const started = performance.now()
-    const reload = spawn(process.execPath, [cli, 'reload', '--pid', String(running.child.pid)])
-    const [code] = await once(reload, 'exit')
-    if (code !== 0) throw new Error(`reload to ${version} failed`)
-    reloads.push(performance.now() - started)
-  }
-  const during = await load
-  await running.stop()
   return {
-    failed: during.errors + during.non2xx,
-    requests: during.requests.total,
-    p99: { steady: steady.latency.p99, during: during.latency.p99 },
-    rate: { steady: steady.requests.average, during: during.requests.average },
-    reloadMs: reloads.map((ms) => round(ms)),
+    ...running,
+    async reload() {
+      const run = spawn(process.execPath, [cli, 'reload', '--pid', String(running.child.pid)])
+      const [code] = await once(run, 'exit')
+      return code === 0
+    },
   }
+}
+
+async function pm2(withLameduck: boolean): Promise<ReloadTarget> {
+  const home = mkdtempSync(join(tmpdir(), 'lameduck-pm2-'))
+  const versionFile = join(home, 'version')
+  const setVersion = (version: string) => writeFileSync(versionFile, version)
+  setVersion('v1')
+  const port = 20_000 + Math.floor(Math.random() * 20_000)
+  const env = {
+    ...process.env,
+    PM2_HOME: home,
+    APP_VERSION_FILE: versionFile,
+    PORT: String(port),
+    WITH_LAMEDUCK: withLameduck ? '1' : '0',
+  }
+  const pm2 = async (...args: string[]) => {
+    const run = spawn(pm2Bin, args, { env, stdio: 'ignore' })
+    const [code] = await once(run, 'exit')
+    return code === 0
+  }
+  const app = fileURLToPath(new URL('./pm2-app.cjs', import.meta.url))
+  await pm2(
+    'start',
+    app,
+    '-i',
+    '1',
+    '--name',
+    'app',
+    '--wait-ready',
+    '--listen-timeout',
+    '3000',
+    '--kill-timeout',
+    '10000',
+  )
+  return {
+    port,
+    setVersion,
+    reload: () => pm2('reload', 'app'),
+    async stop() {
+      await pm2('kill')
+    },
+  }
+}
+
+const pm2Bin = fileURLToPath(new URL('../node_modules/.bin/pm2', import.meta.url))
+
+/**
+ * 3 reloads (`versions`) during a 10 s, 50-connection keep-alive load: failed requests, latency,
+ * reload time. A version of "crash" is a bad deploy.
+ */
+export async function reloadUnderLoad(reloader: Reloader, versions: string[]) {
+  const target =
+    reloader === 'lameduck run' ? await lameduckRun() : await pm2(reloader === 'pm2 + lameduck')
+  const load = cannon(target.port, 10, false)
+  const reloads: string[] = []
+  for (const version of versions) {
+    await new Promise((resolve) => setTimeout(resolve, 2_500))
+    target.setVersion(version)
+    const started = performance.now()
+    const ok = await target.reload()
+    reloads.push(`${round(performance.now() - started)}${ok ? '' : ' (failed)'}`)
+  }
+  const result = await load
+  const answering = await fetch(`http://127.0.0.1:${target.port}/`)
+    .then((r) => r.text())
+    .catch((error: Error) => `down (${error.message})`)
+  await target.stop()
+  return {
+    reloader,
+    failed: result.errors + result.non2xx,
+    requests: result.requests.total,
+    p99: result.latency.p99,
+    rate: result.requests.average,
+    reloads,
+    answering,
+  }
+}
+
+/** The same load without reloads, for the steady-state figures. */
+export async function steadyLoad() {
+  const running = await start(true)
+  const result = await cannon(running.port, 10, false)
+  await running.stop()
+  return { p99: result.latency.p99, rate: result.requests.average, requests: result.requests.total }
 }

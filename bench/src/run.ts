@@ -5,7 +5,7 @@ import { cpus, totalmem } from 'node:os'
 import type { LoadClient } from '@lameduck/test-utils'
 import { median, type Paired, round } from './harness.js'
 import { http2Shutdown, http2Throughput, websocketShutdown } from './long-lived.js'
-import { reloadUnderLoad, supervisorOverhead } from './reload.js'
+import { reloadUnderLoad, steadyLoad, supervisorOverhead } from './reload.js'
 import { drainTail, idleClose, lostUnderLoad, memory, throughput } from './scenarios.js'
 
 const version = (path: string) =>
@@ -143,25 +143,50 @@ if (want('reload')) {
       '≥ 0.95',
     ]),
   )
-  const reload = await reloadUnderLoad()
-  table(
-    '3 reloads (`lameduck reload`) during 10 s of 50 keep-alive connections, vs 10 s without',
+  const steady = await steadyLoad()
+  const rows: (string | number)[][] = [
     [
+      'lameduck run, no reload',
+      'steady',
+      steady.requests,
+      0,
+      Math.round(steady.rate),
+      steady.p99,
+      '',
+      'v1',
+    ],
+  ]
+  for (const [scenario, versions] of [
+    ['3 reloads', ['v2', 'v3', 'v4']],
+    ['bad deploy in the middle', ['v2', 'crash', 'v4']],
+  ] as const) {
+    for (const reloader of ['lameduck run', 'pm2 + lameduck', 'pm2 + server.close()'] as const) {
+      const r = await reloadUnderLoad(reloader, [...versions])
+      rows.push([
+        reloader,
+        scenario,
+        r.requests,
+        `**${r.failed}**`,
+        Math.round(r.rate),
+        r.p99,
+        r.reloads.join(', '),
+        r.answering,
+      ])
+    }
+  }
+  table(
+    'Reloads during 10 s of autocannon -c 50 keep-alive: lameduck run vs PM2 7 cluster mode (wait_ready), same app',
+    [
+      'reloader',
+      'scenario',
       'requests',
       'failed',
-      'req/s steady → with reloads',
-      'p99 ms steady → with reloads',
-      'ms from reload to new code serving',
+      'req/s',
+      'p99 ms',
+      'ms per reload',
+      'answering at the end',
     ],
-    [
-      [
-        reload.requests,
-        `**${reload.failed}**`,
-        `${Math.round(reload.rate.steady)} → ${Math.round(reload.rate.during)}`,
-        `${reload.p99.steady} → ${reload.p99.during}`,
-        reload.reloadMs.join(', '),
-      ],
-    ],
+    rows,
   )
 }
 
