@@ -38,6 +38,29 @@ describe('lameduck run: reloads under load', { timeout: 40_000 }, () => {
   }
 })
 
+describe('lameduck run: several workers', { timeout: 30_000 }, () => {
+  it('--workers 2: a whole generation is replaced under load without a failed request', async () => {
+    const sup = await runSupervisor('v1', ['--workers', '2'])
+    const load = keepAliveLoad({
+      port: sup.port,
+      client: 'undici',
+      connections: 50,
+      maxDuration: 10_000,
+    })
+    const generations = async () =>
+      JSON.parse((await sup.cli('status')).output)
+        .workers.filter((w: { state: string }) => w.state === 'ready')
+        .map((w: { generation: number }) => w.generation)
+    expect(await generations()).toEqual([1, 1])
+    sup.setVersion('v2')
+    expect((await sup.cli('reload')).code).toBe(0)
+    expect(await generations()).toEqual([2, 2])
+    expect(await text(sup.port)).toBe('v2')
+    const result = await load.stop()
+    expect(result).toMatchObject({ lost: [], refused: 0, non2xx: 0 })
+  })
+})
+
 describe('lameduck run: bad deploys roll back', { timeout: 30_000 }, () => {
   it('a new version that crashes at start-up: reload exits 1, the old one keeps serving', async () => {
     const sup = await runSupervisor('v1')
