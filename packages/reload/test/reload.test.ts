@@ -1,6 +1,11 @@
 import { get as httpsGet } from 'node:https'
 import { defaultControlPath, type SupervisorStatus, sendControl } from '@lameduck/reload'
-import { keepAliveLoad, type LoadClient, testCertificate } from '@lameduck/test-utils'
+import {
+  connectOutcome,
+  keepAliveLoad,
+  type LoadClient,
+  testCertificate,
+} from '@lameduck/test-utils'
 import { describe, expect, it } from 'vitest'
 import { runSupervisor, text } from './run.js'
 
@@ -152,6 +157,8 @@ describe('lameduck run: the supervisor', { timeout: 30_000 }, () => {
     const inFlight = slow(first.port)
     await firstIn
     first.process.kill('SIGTERM')
+    // While the request is still in flight, new connections are already refused, not queued.
+    await expect.poll(() => connectOutcome(first.port)).toBe('ECONNREFUSED')
     expect(await inFlight).toBe('v1 slow')
     expect(await first.exit).toBe(0)
 

@@ -1,0 +1,171 @@
+// pnpm demo: runs app.mjs under `lameduck run`, keeps 30 keep-alive clients busy (plus a 1.5 s
+// request every second), changes the app on disk and reloads it twice, then stops sending new
+// requests and stops it with SIGTERM (as a load balancer and an orchestrator would), and prints
+// what the clients saw. `pnpm demo --compare` runs the same script against
+// the app without lameduck, restarted the usual way (SIGTERM, then start the new version).
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { Agent, request } from 'node:http'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const compare = process.argv.includes('--compare')
+const cli = createRequire(import.meta.url)
+  .resolve('@lameduck/reload/package.json')
+  .replace('package.json', 'dist/cli.mjs')
+const app = new URL('./app.mjs', import.meta.url).pathname
+const versionFile = join(mkdtempSync(join(tmpdir(), 'lameduck-demo-')), 'version')
+const setVersion = (version) => writeFileSync(versionFile, version)
+
+async function run(bare) {
+  setVersion('v1')
+  const port = 20_000 + Math.floor(Math.random() * 20_000)
+  const env = {
+    ...process.env,
+    DEMO_VERSION_FILE: versionFile,
+    PORT: String(port),
+    DEMO_BARE: bare ? '1' : '0',
+  }
+  const start = () =>
+    bare
+      ? spawn(process.execPath, [app], { env, stdio: 'inherit' })
+      : spawn(process.execPath, [cli, 'run', '--listen', `127.0.0.1:${port}`, '--', app], {
+          env,
+          stdio: ['ignore', 'ignore', 'pipe'],
+        })
+  let server = start()
+  await waitUntilServing(port)
+
+  const stats = {
+    served: 0,
+    failed: 0,
+    errors: {},
+    latencies: [],
+    versions: new Set(),
+    slow: { ok: 0, failed: 0 },
+  }
+  const agent = new Agent({ keepAlive: true })
+  let running = true
+  const fail = (error) => {
+    stats.failed++
+    stats.errors[error.code ?? error.message] = (stats.errors[error.code ?? error.message] ?? 0) + 1
+  }
+  const client = async () => {
+    while (running) {
+      const started = performance.now()
+      try {
+        stats.versions.add(await get(port, '/', agent))
+        stats.served++
+        stats.latencies.push(performance.now() - started)
+      } catch (error) {
+        fail(error)
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+    }
+  }
+  const slowClients = []
+  const slowTimer = setInterval(() => {
+    slowClients.push(
+      get(port, '/slow').then(
+        () => stats.slow.ok++,
+        () => stats.slow.failed++,
+      ),
+    )
+  }, 1_000)
+  const clients = Array.from({ length: 30 }, client)
+  const progress = setInterval(() => line(stats), 250)
+  const reloads = []
+
+  for (const version of ['v2', 'v3']) {
+    await sleep(3_000)
+    setVersion(version)
+    const started = performance.now()
+    if (bare) {
+      server.kill('SIGTERM')
+      await once(server, 'exit')
+      server = start()
+      await waitUntilServing(port)
+    } else {
+      const reload = spawn(process.execPath, [cli, 'reload', '--pid', String(server.pid)], {
+        stdio: 'ignore',
+      })
+      await once(reload, 'exit')
+    }
+    reloads.push(Math.round(performance.now() - started))
+  }
+  await sleep(3_000)
+  clearInterval(slowTimer)
+  const inFlight = slowClients.length - stats.slow.ok - stats.slow.failed
+  // Like a load balancer that has taken the instance out: no new requests, in-flight ones finish.
+  running = false
+  server.kill('SIGTERM')
+  const [code] = await once(server, 'exit')
+  await Promise.all([...clients, ...slowClients])
+  clearInterval(progress)
+  agent.destroy()
+  line(stats)
+  process.stdout.write('\n')
+  return {
+    'requests served': stats.served + stats.slow.ok,
+    'requests failed': stats.failed + stats.slow.failed,
+    'errors by kind':
+      Object.entries(stats.errors)
+        .map(([k, n]) => `${k} ×${n}`)
+        .join(', ') || 'none',
+    'versions answering': [...stats.versions].join(' → '),
+    'reloads (ms each)': reloads.join(', '),
+    'slow requests in flight at SIGTERM': inFlight,
+    'exit code': code,
+  }
+}
+
+function line(stats) {
+  const sorted = [...stats.latencies].sort((a, b) => a - b)
+  const p99 = sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length * 0.99)]
+  const text = `requests ${stats.served}  errors ${stats.failed}  p99 ${p99.toFixed(1)} ms  version ${[...stats.versions].at(-1) ?? '-'}`
+  if (process.stdout.isTTY) process.stdout.write(`\r${text.padEnd(70)}`)
+  else if (Math.random() < 0.25) process.stdout.write(`${text}\n`)
+}
+
+function get(port, path, agent) {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
+      let body = ''
+      res.on('data', (chunk) => {
+        body += chunk
+      })
+      res.on('end', () =>
+        res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}`)),
+      )
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+async function waitUntilServing(port) {
+  for (;;) {
+    try {
+      return await get(port, '/')
+    } catch {
+      await sleep(20)
+    }
+  }
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+console.log(
+  'lameduck demo: the app under `lameduck run`, 30 keep-alive clients, reloaded twice, then stopped\n',
+)
+const results = { 'lameduck run': await run(false) }
+if (compare) {
+  console.log('\nthe same app without lameduck: stopped with server.close() and started again\n')
+  results['server.close() + restart'] = await run(true)
+}
+console.log()
+console.table(results)
+const failed = results['lameduck run']['requests failed']
+process.exit(failed === 0 && results['lameduck run']['exit code'] === 0 ? 0 : 1)
