@@ -21,6 +21,10 @@ export default defineConfig({
           },
         },
       },
+      {
+        extends: true,
+        test: { name: 'examples', include: ['examples/*.test.ts'] },
+      },
       ...['fastify', 'express', 'koa', 'reload'].map((name) => ({
         extends: true as const,
         test: {

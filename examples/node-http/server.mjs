@@ -2,7 +2,7 @@
 import { createServer } from 'node:http'
 import { lameduck } from '@lameduck/core'
 
-const log = (level) => (obj, msg) => console.log(`[server] ${level} ${msg}`, JSON.stringify(obj))
+const log = (level) => (obj, msg) => console.log(`${level} ${msg}`, JSON.stringify(obj))
 const ld = lameduck({
   timeout: 10_000,
   logger: { debug() {}, info: log('info'), warn: log('warn'), error: log('error') },
@@ -19,5 +19,5 @@ ld.attach(server)
 
 const port = Number(process.env.PORT ?? 3000)
 server.listen(port, '127.0.0.1', () => {
-  console.log(`[server] listening on http://127.0.0.1:${server.address().port}`)
+  console.log(`listening on http://127.0.0.1:${server.address().port}`)
 })

@@ -16,13 +16,18 @@ export interface Child {
 }
 
 /**
- * Starts a fixture script in a child process and waits until it prints `{"port":N}`. The
- * fixture reads `fixture` as JSON from the FIXTURE environment variable.
+ * Starts a fixture script in a child process and waits until it prints `{"port":N}` or
+ * `listening on http://host:N`. The fixture reads `fixture` as JSON from the FIXTURE environment
+ * variable; `env` adds to its environment.
  */
-export async function startFixture(script: URL, fixture: unknown = {}): Promise<Child> {
+export async function startFixture(
+  script: URL,
+  fixture: unknown = {},
+  env: Record<string, string> = {},
+): Promise<Child> {
   const path = fileURLToPath(script)
   const child = spawn(process.execPath, [path], {
-    env: { ...process.env, FIXTURE: JSON.stringify(fixture) },
+    env: { ...process.env, ...env, FIXTURE: JSON.stringify(fixture) },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   onTestFinished(() => {
@@ -35,6 +40,8 @@ export async function startFixture(script: URL, fixture: unknown = {}): Promise<
   createInterface({ input: child.stdout! }).on('line', (line) => {
     lines.push(line)
     if (line.startsWith('{')) onPort((JSON.parse(line) as { port: number }).port)
+    const listening = /^listening on http:\/\/[^:]+:(\d+)/.exec(line)
+    if (listening) onPort(Number(listening[1]))
     for (const waiter of waiters.filter((w) => w.text === line)) {
       waiters.splice(waiters.indexOf(waiter), 1)
       waiter.resolve()
