@@ -25,6 +25,15 @@ export default defineConfig({
         extends: true,
         test: { name: 'examples', include: ['examples/*.test.ts'] },
       },
+      // Real nginx and HAProxy: run by `pnpm test:integration` (and .ci/run), not by `pnpm test`.
+      ...(process.env.LAMEDUCK_INTEGRATION === '1'
+        ? [
+            {
+              extends: true as const,
+              test: { name: 'integration', include: ['integration/*.test.ts'] },
+            },
+          ]
+        : []),
       ...['fastify', 'express', 'koa', 'reload'].map((name) => ({
         extends: true as const,
         test: {
