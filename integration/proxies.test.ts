@@ -3,24 +3,30 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
-import { keepAliveLoad, type LoadResult } from '@lameduck/test-utils'
+import { keepAliveLoad, type LoadResult, p99 } from '@lameduck/test-utils'
 import { describe, expect, it } from 'vitest'
 import { type AppName, rollingRestart, startApp } from './apps.js'
 import { freePort, startHaproxy, startNginx, waitForPort } from './proxies.js'
 
 const cli = fileURLToPath(new URL('../packages/reload/dist/cli.mjs', import.meta.url))
 
-function report(title: string, result: LoadResult): void {
+interface Outcome extends LoadResult {
+  deploy: { from: number; to: number }
+}
+
+function report(title: string, result: Outcome): void {
   const kinds: Record<string, number> = {}
   for (const code of result.lost) kinds[code] = (kinds[code] ?? 0) + 1
+  const steady = p99(result, 0, result.deploy.from).toFixed(1)
+  const during = p99(result, result.deploy.from, result.deploy.to).toFixed(1)
   console.log(
-    `${title}: ${result.ok + result.non2xx} responses, ${result.non2xx} non-2xx, ` +
-      `${result.lost.length + result.refused} errors ${JSON.stringify(kinds)}`,
+    `${title}: ${result.ok + result.non2xx} requests, errors ${result.lost.length + result.refused} ` +
+      `${JSON.stringify(kinds)}, 5xx ${result.non2xx}, p99 ${steady} ms steady, ${during} ms during the deploy`,
   )
 }
 
 /** Runs `deploy` under 50 keep-alive connections through the proxy, for 10 s at least. */
-async function underLoad(port: number, deploy: () => Promise<void>): Promise<LoadResult> {
+async function underLoad(port: number, deploy: () => Promise<void>): Promise<Outcome> {
   const started = performance.now()
   const load = keepAliveLoad({
     port,
@@ -30,10 +36,12 @@ async function underLoad(port: number, deploy: () => Promise<void>): Promise<Loa
     maxDuration: 20_000,
   })
   await new Promise((resolve) => setTimeout(resolve, 2_000))
+  const from = performance.now()
   await deploy()
+  const to = performance.now()
   const left = 10_000 - (performance.now() - started)
   await new Promise((resolve) => setTimeout(resolve, Math.max(1_000, left)))
-  return load.stop()
+  return { ...(await load.stop()), deploy: { from, to } }
 }
 
 async function instances(name: AppName, delay = 0) {

@@ -25,6 +25,8 @@ export interface LoadResult {
   refused: number
   /** Requests written to a connection that ended without their response. */
   lost: string[]
+  /** Every answered request: when it started (ms, `performance.now()`) and how long it took. */
+  latencies: { at: number; ms: number }[]
 }
 
 export interface Load {
@@ -37,7 +39,7 @@ export interface Load {
 export function keepAliveLoad(options: LoadOptions): Load {
   const { port, client, tls = false, connections = 50, path = '/fast' } = options
   const { maxDuration = 10_000 } = options
-  const result: LoadResult = { ok: 0, non2xx: 0, refused: 0, lost: [] }
+  const result: LoadResult = { ok: 0, non2xx: 0, refused: 0, lost: [], latencies: [] }
   const send =
     client === 'undici' ? undiciSender(port, connections, tls) : agentSender(port, connections, tls)
   let stopped = false
@@ -47,8 +49,10 @@ export function keepAliveLoad(options: LoadOptions): Load {
 
   async function loop(): Promise<void> {
     while (!stopped) {
+      const at = performance.now()
       try {
         const status = await send.request(path)
+        result.latencies.push({ at, ms: performance.now() - at })
         if (status >= 200 && status < 300) result.ok++
         else result.non2xx++
       } catch (error) {
@@ -117,4 +121,13 @@ function agentSender(port: number, connections: number, tls: boolean): Sender {
       agent.destroy()
     },
   }
+}
+
+/** The 99th percentile latency, in ms, of the requests that started within [from, to). */
+export function p99(result: LoadResult, from = 0, to = Number.POSITIVE_INFINITY): number {
+  const window = result.latencies
+    .filter(({ at }) => at >= from && at < to)
+    .map(({ ms }) => ms)
+    .sort((a, b) => a - b)
+  return window.length === 0 ? 0 : window[Math.floor(window.length * 0.99)]!
 }
