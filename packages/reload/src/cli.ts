@@ -6,7 +6,7 @@ import { LameduckError } from '@lameduck/core'
 import { defaultControlPath, findControlPath, sendControl, serveControl } from './control.js'
 import { stderrLogger } from './log.js'
 import { type ListenAddress, parseListen } from './options.js'
-import { supervise } from './supervisor.js'
+import { type Supervisor, supervise } from './supervisor.js'
 
 const USAGE = `usage:
   lameduck run [--listen [host:]port]... [--workers N|auto] [--ready-timeout ms]
@@ -41,7 +41,24 @@ async function run(argv: string[]): Promise<number> {
     throw new LameduckError('LAMEDUCK_ERR_INVALID_OPTION', `no app to run\n${USAGE}`)
   const listen: ListenAddress[] = (values.listen ?? ['3000']).map(parseListen)
   const number = (value: string | undefined) => (value === undefined ? undefined : Number(value))
-  const supervisor = await supervise({
+  // Signal handlers go in first: a signal that arrives before its handler does what the signal's
+  // default is, and SIGHUP's default is to kill the supervisor.
+  let supervisor: Supervisor | undefined
+  let reloadWanted = false
+  const reload = () => {
+    if (supervisor === undefined) reloadWanted = true
+    else supervisor.reload()
+  }
+  process.on('SIGHUP', reload)
+  process.on('SIGUSR2', reload)
+  let stopSignal: 'SIGTERM' | 'SIGINT' | undefined
+  let onStop: (signal: 'SIGTERM' | 'SIGINT') => void = (signal) => {
+    stopSignal = signal
+  }
+  process.on('SIGTERM', () => onStop('SIGTERM'))
+  process.on('SIGINT', () => onStop('SIGINT'))
+
+  supervisor = await supervise({
     entry,
     args,
     listen,
@@ -51,37 +68,33 @@ async function run(argv: string[]): Promise<number> {
     killGrace: number(values['kill-grace']),
     logger: stderrLogger,
   })
+  const running = supervisor
   const controlPath = values.control ?? defaultControlPath()
-  const controlServer = await serveControl(supervisor, controlPath)
-  const { generation, listening } = supervisor.status()
+  const controlServer = await serveControl(running, controlPath)
+  const { generation, listening } = running.status()
   stderrLogger.info(
     { pid: process.pid, generation, listening, control: controlPath },
     'lameduck: serving',
   )
-  for (const signal of ['SIGHUP', 'SIGUSR2'] as const) {
-    process.on(signal, () => {
-      supervisor.reload()
-    })
-  }
+  if (reloadWanted) running.reload()
   return new Promise<number>((resolve) => {
     let stopping = false
-    const onStop = (signal: 'SIGTERM' | 'SIGINT') => {
+    onStop = (signal) => {
       if (stopping) {
         // A second signal: stop waiting. Workers are killed with the supervisor's exit.
-        for (const worker of supervisor.status().workers) {
+        for (const worker of running.status().workers) {
           if (worker.pid !== undefined) process.kill(worker.pid, 'SIGKILL')
         }
         resolve(128 + constants.signals[signal])
         return
       }
       stopping = true
-      supervisor.stop().then(({ ok }) => {
+      running.stop().then(({ ok }) => {
         controlServer.close()
         resolve(ok ? 0 : 1)
       })
     }
-    process.on('SIGTERM', () => onStop('SIGTERM'))
-    process.on('SIGINT', () => onStop('SIGINT'))
+    if (stopSignal !== undefined) onStop(stopSignal)
   })
 }
 

@@ -44,14 +44,7 @@ function serverHandleFactory(): CreateServerHandle {
  * `net._createServerHandle`, which has no public equivalent; feature-tested here.
  */
 export function bindSockets(addresses: readonly ListenAddress[]): BoundSocket[] {
-  const create = (net as unknown as { _createServerHandle?: CreateServerHandle })
-    ._createServerHandle
-  if (typeof create !== 'function') {
-    throw new LameduckError(
-      'LAMEDUCK_ERR_UNSUPPORTED',
-      'This Node.js cannot bind a socket for workers',
-    )
-  }
+  const create = serverHandleFactory()
   const bound: BoundSocket[] = []
   for (const { host, port } of addresses) {
     const handle = create(host, port, isIPv6(host) ? 6 : 4, undefined, 0)
