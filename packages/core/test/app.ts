@@ -5,9 +5,13 @@ import {
   type ServerResponse,
 } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import type { AddressInfo } from 'node:net'
 import { closeWebSocketsOnDrain, type Lameduck, lameduck } from '@lameduck/core'
-import type { ContractApp, ContractOptions, TestCertificate } from '@lameduck/test-utils'
+import {
+  type ContractApp,
+  type ContractOptions,
+  serveContract,
+  type TestCertificate,
+} from '@lameduck/test-utils'
 import { WebSocketServer } from 'ws'
 
 /** The contract's routes as a plain node:http request listener. */
@@ -52,21 +56,11 @@ export async function startCoreApp(
   options: ContractOptions,
   probe: EventEmitter,
   tls?: TestCertificate,
-): Promise<ContractApp & { ld: Lameduck }> {
+): Promise<ContractApp> {
   const ld = lameduck({ ...options, signals: false })
   const routes = contractRoutes(ld, probe)
   const server = tls === undefined ? createHttpServer(routes) : createHttpsServer(tls, routes)
   ld.attach(server)
   closeWebSocketsOnDrain(ld, new WebSocketServer({ server, path: '/ws' }))
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    ld,
-    tls: tls !== undefined,
-    port: (server.address() as AddressInfo).port,
-    shutdown: () => ld.shutdown(),
-    async dispose() {
-      server.closeAllConnections()
-      if (server.listening) await new Promise((resolve) => server.close(resolve))
-    },
-  }
+  return serveContract(server, () => ld.shutdown(), { tls: tls !== undefined })
 }

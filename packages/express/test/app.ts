@@ -1,8 +1,8 @@
 import type { EventEmitter } from 'node:events'
-import type { Server } from 'node:http'
+import { createServer } from 'node:http'
 import { closeWebSocketsOnDrain } from '@lameduck/core'
 import { type LameduckExpressOptions, lameduck } from '@lameduck/express'
-import type { ContractApp, ContractOptions } from '@lameduck/test-utils'
+import { type ContractApp, type ContractOptions, serveContract } from '@lameduck/test-utils'
 import express5 from 'express'
 import express4 from 'express4'
 import { WebSocketServer } from 'ws'
@@ -57,17 +57,8 @@ export async function startExpressApp(
   probe: EventEmitter,
 ): Promise<ContractApp> {
   const { app, ld } = expressApp(express, options, probe)
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening))
-  })
+  const server = createServer(app)
   ld.attach(server)
   closeWebSocketsOnDrain(ld, new WebSocketServer({ server, path: '/ws' }))
-  return {
-    port: (server.address() as { port: number }).port,
-    shutdown: () => ld.shutdown(),
-    async dispose() {
-      server.closeAllConnections()
-      if (server.listening) await new Promise((resolve) => server.close(resolve))
-    },
-  }
+  return serveContract(server, () => ld.shutdown())
 }

@@ -1,8 +1,8 @@
 import type { EventEmitter } from 'node:events'
-import type { Server } from 'node:http'
+import { createServer } from 'node:http'
 import { closeWebSocketsOnDrain } from '@lameduck/core'
 import { type LameduckKoaOptions, lameduck } from '@lameduck/koa'
-import type { ContractApp, ContractOptions } from '@lameduck/test-utils'
+import { type ContractApp, type ContractOptions, serveContract } from '@lameduck/test-utils'
 import Koa3 from 'koa'
 import Koa2 from 'koa2'
 import { WebSocketServer } from 'ws'
@@ -56,17 +56,8 @@ export async function startKoaApp(
   probe: EventEmitter,
 ): Promise<ContractApp> {
   const { app, ld } = koaApp(Koa, options, probe)
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening))
-  })
+  const server = createServer(app.callback())
   ld.attach(server)
   closeWebSocketsOnDrain(ld, new WebSocketServer({ server, path: '/ws' }))
-  return {
-    port: (server.address() as { port: number }).port,
-    shutdown: () => ld.shutdown(),
-    async dispose() {
-      server.closeAllConnections()
-      if (server.listening) await new Promise((resolve) => server.close(resolve))
-    },
-  }
+  return serveContract(server, () => ld.shutdown())
 }

@@ -10,4 +10,5 @@ export {
 export { type Frame, goawayLastStream, H2_FRAME, RawH2Client } from './h2-raw-client.js'
 export { keepAliveLoad, type Load, type LoadClient, type LoadResult, p99 } from './load.js'
 export { connectOutcome, RawClient, type RawResponse } from './raw-client.js'
+export { serveContract } from './serve.js'
 export { type TestCertificate, testCertificate } from './tls.js'

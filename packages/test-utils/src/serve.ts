@@ -1,0 +1,27 @@
+import { once } from 'node:events'
+import type { Server } from 'node:http'
+import type { Server as HttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import type { ContractApp, ContractReport } from './contract.js'
+
+/**
+ * Listens on 127.0.0.1 and a free port and describes the server to the contract suite; the
+ * caller has attached lameduck (and anything else) already.
+ */
+export async function serveContract(
+  server: Server | HttpsServer,
+  shutdown: () => Promise<ContractReport>,
+  { tls = false } = {},
+): Promise<ContractApp> {
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  return {
+    tls,
+    port: (server.address() as AddressInfo).port,
+    shutdown,
+    async dispose() {
+      server.closeAllConnections()
+      if (server.listening) await new Promise((resolve) => server.close(resolve))
+    },
+  }
+}
