@@ -8,6 +8,7 @@ import { once } from 'node:events'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { createRequire } from 'node:module'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -21,22 +22,31 @@ const setVersion = (version) => writeFileSync(versionFile, version)
 
 async function run(bare) {
   setVersion('v1')
-  const port = 20_000 + Math.floor(Math.random() * 20_000)
+  const port = await freePort()
   const env = {
     ...process.env,
     DEMO_VERSION_FILE: versionFile,
     PORT: String(port),
     DEMO_BARE: bare ? '1' : '0',
   }
-  const start = () =>
-    bare
-      ? spawn(process.execPath, [app], { env, stdio: 'inherit' })
+  const start = () => {
+    const child = bare
+      ? spawn(process.execPath, [app], { env, stdio: ['ignore', 'inherit', 'pipe'] })
       : spawn(process.execPath, [cli, 'run', '--listen', `127.0.0.1:${port}`, '--', app], {
           env,
           stdio: ['ignore', 'ignore', 'pipe'],
         })
+    // Kept for the failure message; read so that a chatty app can never fill the pipe and block.
+    child.stderr.setEncoding('utf8')
+    child.stderr.on('data', (chunk) => {
+      childLog = (childLog + chunk).slice(-8_000)
+    })
+    children.add(child)
+    child.on('exit', () => children.delete(child))
+    return child
+  }
   let server = start()
-  await waitUntilServing(port)
+  await waitUntilServing(port, server)
 
   const stats = {
     served: 0,
@@ -86,7 +96,7 @@ async function run(bare) {
       server.kill('SIGTERM')
       await once(server, 'exit')
       server = start()
-      await waitUntilServing(port)
+      await waitUntilServing(port, server)
     } else {
       const reload = spawn(process.execPath, [cli, 'reload', '--pid', String(server.pid)], {
         stdio: 'ignore',
@@ -129,9 +139,9 @@ function line(stats) {
   else if (Math.random() < 0.25) process.stdout.write(`${text}\n`)
 }
 
-function get(port, path, agent) {
+function get(port, path, agent, timeout) {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, agent, timeout }, (res) => {
       let body = ''
       res.on('data', (chunk) => {
         body += chunk
@@ -141,19 +151,45 @@ function get(port, path, agent) {
       )
     })
     req.on('error', reject)
+    req.on('timeout', () => req.destroy(new Error('timed out')))
     req.end()
   })
 }
 
-async function waitUntilServing(port) {
-  for (;;) {
+// Polls until the app answers; gives up, with the app's own words, if it exits or takes too long.
+async function waitUntilServing(port, child) {
+  const deadline = performance.now() + 20_000
+  while (child.exitCode === null && child.signalCode === null && performance.now() < deadline) {
     try {
-      return await get(port, '/')
+      return await get(port, '/', undefined, 1_000)
     } catch {
       await sleep(20)
     }
   }
+  const why = child.exitCode === null ? 'did not answer within 20 s' : `exited (${child.exitCode})`
+  fatal(`the app on 127.0.0.1:${port} ${why}`)
 }
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address()
+      probe.close(() => resolve(port))
+    })
+    probe.on('error', reject)
+  })
+}
+
+function fatal(message) {
+  for (const child of children) child.kill('SIGKILL')
+  process.stderr.write(`\ndemo failed: ${message}\n${childLog}\n`)
+  process.exit(1)
+}
+
+const children = new Set()
+let childLog = ''
+// The demo takes under a minute; a hang must fail loudly rather than hold up CI.
+setTimeout(() => fatal('still running after 3 minutes'), 180_000).unref()
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
