@@ -26,7 +26,10 @@ export class RawClient {
     socket.on('error', (err) => {
       error = err
     })
-    this.closed = once(socket, 'close').then(() => (error === undefined ? {} : { error }))
+    // Not `once(socket, 'close')`, which rejects on the reset this is meant to report.
+    this.closed = new Promise((resolve) => {
+      socket.once('close', () => resolve(error === undefined ? {} : { error }))
+    })
     socket.on('data', (chunk: Buffer) => {
       this.#buffer = Buffer.concat([this.#buffer, chunk])
       this.#wake()

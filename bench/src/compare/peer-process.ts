@@ -1,0 +1,92 @@
+import { type ChildProcess, fork } from 'node:child_process'
+import { once } from 'node:events'
+
+export const PEERS = [
+  'lameduck',
+  'bare',
+  'http-terminator',
+  'stoppable',
+  'terminus',
+  'http-graceful-shutdown',
+  'close-with-grace',
+  'fastify',
+] as const
+export type Peer = (typeof PEERS)[number]
+export type Protocol = 'h1' | 'h2'
+
+export interface PeerOptions {
+  protocol?: Protocol
+  /** The shutdown deadline given to the peer, where it has one. */
+  timeout?: number
+  /** The readiness delay, where the peer has a way to wait before closing. */
+  delay?: number
+}
+
+export interface PeerProcess {
+  port: number
+  /** Resolves when the app has received a request for `path`. */
+  arrived(path: string): Promise<void>
+  ask<T>(command: 'heap' | 'cpu' | 'connections'): Promise<T>
+  /** Sends SIGTERM; `exited` then resolves with the ms from the signal to the process's exit. */
+  terminate(): void
+  readonly exited: Promise<number>
+  kill(): Promise<void>
+}
+
+/** Starts peer-server.mjs: the comparison app shut down by `peer`. */
+export async function startPeer(peer: Peer, options: PeerOptions = {}): Promise<PeerProcess> {
+  const { protocol = 'h1', timeout = 1_000, delay = 0 } = options
+  const child: ChildProcess = fork(
+    new URL('./peer-server.mjs', import.meta.url),
+    [peer, protocol, String(timeout), String(delay)],
+    { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'ignore', 'ipc'] },
+  )
+  let signalled = 0
+  const exit = once(child, 'exit').then(() => performance.now())
+  const [{ port }] = (await once(child, 'message')) as [{ port: number }]
+  let next = 0
+  return {
+    port,
+    arrived(path) {
+      return new Promise((resolve) => {
+        const onMessage = (message: { arrived?: string }) => {
+          if (message.arrived === undefined || !message.arrived.startsWith(path)) return
+          child.off('message', onMessage)
+          resolve()
+        }
+        child.on('message', onMessage)
+      })
+    },
+    ask(command) {
+      const id = ++next
+      return new Promise((resolve) => {
+        const onMessage = (message: { id?: number }) => {
+          if (message.id !== id) return
+          child.off('message', onMessage)
+          resolve(message as never)
+        }
+        child.on('message', onMessage)
+        child.send({ id, command })
+      })
+    },
+    terminate() {
+      signalled = performance.now()
+      child.kill('SIGTERM')
+    },
+    exited: exit.then((at) => at - signalled),
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      child.kill('SIGKILL')
+      await exit
+    },
+  }
+}
+
+/** Resolves with `promise`'s value, or `fallback` once `ms` have passed. */
+export function within<T, F>(promise: Promise<T>, ms: number, fallback: F): Promise<T | F> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<F>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms)
+  })
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer))
+}

@@ -1,0 +1,193 @@
+// One server for the side-by-side comparison: the same app, shut down on SIGTERM by one peer,
+// wired the way that peer's README shows, with nothing added that the peer lacks.
+// argv: peer, protocol (h1 | h2), timeout ms, delay ms.
+//
+// The app's own part of a shutdown (end server-sent event streams with a final event, close
+// WebSockets with 1001) is `onDrain`, called from the earliest shutdown hook the peer offers, or
+// from the SIGTERM handler that peers without signal handling ask their users to write.
+// lameduck users write neither: `endOnDrain` and `closeWebSocketsOnDrain` do it.
+import { EventEmitter } from 'node:events'
+import { createServer as createH1Server } from 'node:http'
+import { createServer as createH2Server } from 'node:http2'
+import { WebSocketServer } from 'ws'
+
+const [peer = 'bare', protocol = 'h1', timeoutArg = '1000', delayArg = '0'] = process.argv.slice(2)
+const timeout = Number(timeoutArg)
+const delay = Number(delayArg)
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const draining = new EventEmitter()
+const onDrain = () => draining.emit('drain')
+// Set by the lameduck glue: its own helpers end the streams instead of onDrain.
+let endOnDrain
+
+function arrived(req) {
+  process.send({ arrived: req.url })
+}
+
+function handle(req, res) {
+  const url = new URL(req.url, 'http://x')
+  if (url.pathname === '/readyz') return res.end('ready')
+  arrived(req)
+  if (url.pathname === '/fast') return res.end('ok')
+  if (url.pathname === '/slow') {
+    return setTimeout(() => res.end('slow'), Number(url.searchParams.get('ms') ?? 300))
+  }
+  if (url.pathname === '/hang') return
+  if (url.pathname === '/events') {
+    res.writeHead(200, { 'content-type': 'text/event-stream' })
+    res.write('data: hello\n\n')
+    const bye = () => res.end('event: bye\ndata: shutting down\n\n')
+    if (endOnDrain) return endOnDrain(res, bye)
+    draining.once('drain', bye)
+    res.once('close', () => draining.off('drain', bye))
+    return
+  }
+  res.statusCode = 404
+  res.end()
+}
+
+const sockets = { count: 0 }
+function count(server) {
+  server.on('connection', (socket) => {
+    sockets.count++
+    socket.once('close', () => sockets.count--)
+  })
+}
+
+function serveWebSockets(server) {
+  const wss = new WebSocketServer({ server, path: '/ws' })
+  draining.once('drain', () => {
+    for (const client of wss.clients) client.close(1001, 'going away')
+  })
+  return wss
+}
+
+async function nodeServer() {
+  const server = protocol === 'h2' ? createH2Server() : createH1Server()
+  server.on('request', handle)
+  if (protocol === 'h1') server.keepAliveTimeout = 60_000
+  return server
+}
+
+const listen = (server) =>
+  new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
+
+const peers = {
+  async lameduck() {
+    const { lameduck, closeWebSocketsOnDrain } = await import('@lameduck/core')
+    const ld = lameduck({ timeout, delay })
+    const server = protocol === 'h2' ? createH2Server() : createH1Server()
+    if (protocol === 'h1') server.keepAliveTimeout = 60_000
+    server.on('request', (req, res) => {
+      if (req.url === '/readyz') return ld.readiness(req, res)
+      handle(req, res)
+    })
+    endOnDrain = (res, bye) => ld.endOnDrain(res, bye)
+    if (protocol === 'h1') closeWebSocketsOnDrain(ld, new WebSocketServer({ server, path: '/ws' }))
+    ld.attach(server)
+    return listen(server)
+  },
+  async bare() {
+    const server = await nodeServer()
+    if (protocol === 'h1') serveWebSockets(server)
+    process.once('SIGTERM', () => {
+      onDrain()
+      server.close()
+    })
+    return listen(server)
+  },
+  async 'http-terminator'() {
+    const { createHttpTerminator } = await import('http-terminator')
+    const server = await nodeServer()
+    if (protocol === 'h1') serveWebSockets(server)
+    const terminator = createHttpTerminator({ server, gracefulTerminationTimeout: timeout })
+    process.once('SIGTERM', () => {
+      onDrain()
+      terminator.terminate()
+    })
+    return listen(server)
+  },
+  async stoppable() {
+    const { default: stoppable } = await import('stoppable')
+    const server = stoppable(await nodeServer(), timeout)
+    if (protocol === 'h1') serveWebSockets(server)
+    process.once('SIGTERM', () => {
+      onDrain()
+      server.stop()
+    })
+    return listen(server)
+  },
+  async terminus() {
+    const { createTerminus } = await import('@godaddy/terminus')
+    const server = await nodeServer()
+    if (protocol === 'h1') serveWebSockets(server)
+    createTerminus(server, {
+      signals: ['SIGTERM'],
+      timeout,
+      healthChecks: { '/readyz': async () => 'ready' },
+      // Its Kubernetes advice: wait in beforeShutdown so that readiness is seen failing.
+      beforeShutdown: async () => {
+        onDrain()
+        await sleep(delay)
+      },
+    })
+    return listen(server)
+  },
+  async 'http-graceful-shutdown'() {
+    const { default: gracefulShutdown } = await import('http-graceful-shutdown')
+    const server = await nodeServer()
+    if (protocol === 'h1') serveWebSockets(server)
+    gracefulShutdown(server, {
+      signals: 'SIGTERM',
+      timeout,
+      preShutdown: async () => {
+        onDrain()
+        await sleep(delay)
+      },
+    })
+    return listen(server)
+  },
+  async 'close-with-grace'() {
+    const { default: closeWithGrace } = await import('close-with-grace')
+    const server = await nodeServer()
+    if (protocol === 'h1') serveWebSockets(server)
+    closeWithGrace({ delay: timeout }, async () => {
+      onDrain()
+      await sleep(delay)
+      await new Promise((resolve) => server.close(resolve))
+    })
+    return listen(server)
+  },
+  async fastify() {
+    const { default: Fastify } = await import('fastify')
+    const app = Fastify({ http2: protocol === 'h2', keepAliveTimeout: 60_000 })
+    app.all('/*', (request, reply) => {
+      reply.hijack()
+      handle(request.raw, reply.raw)
+    })
+    await app.ready()
+    if (protocol === 'h1') serveWebSockets(app.server)
+    process.once('SIGTERM', () => {
+      onDrain()
+      app.close()
+    })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    return app.server
+  },
+}
+
+const server = await peers[peer]()
+count(server)
+// The IPC channel must not keep the process alive: exiting on its own is part of what we measure.
+process.channel.unref()
+process.on('message', ({ id, command }) => {
+  if (command === 'heap') {
+    globalThis.gc?.()
+    globalThis.gc?.()
+    process.send({ id, heap: process.memoryUsage().heapUsed })
+  } else if (command === 'cpu') {
+    const { user, system } = process.cpuUsage()
+    process.send({ id, micros: user + system })
+  } else if (command === 'connections') process.send({ id, connections: sockets.count })
+})
+process.send({ port: server.address().port })
