@@ -222,7 +222,9 @@ export const CASES: Case[] = [
           })
           await inRequest
           p.terminate()
-          const answer = await response.catch((error: unknown) => `stream failed: ${failure(error)}`)
+          const answer = await response.catch(
+            (error: unknown) => `stream failed: ${failure(error)}`,
+          )
           const stillRunning = await exitWithin(p)
           const detail = `${answer}${goaway ? ', GOAWAY' : ''}${stillRunning ? `; ${stillRunning}` : ''}`
           return { pass: answer === '200 slow' && stillRunning === undefined, detail }

@@ -55,9 +55,17 @@ export function bindSockets(addresses: readonly ListenAddress[]): BoundSocket[] 
         `Cannot bind ${host}:${port} (errno ${handle})`,
       )
     }
+    // libuv defers EADDRINUSE from bind() to listen(), so a busy port looks bound here; the
+    // first worker's listen() would then bind the socket to a random port instead. An unbound
+    // socket has no port: that is the tell.
     const name: { port?: number } = {}
     handle.getsockname(name)
-    bound.push({ fd: handle.fd, host, port: name.port ?? port, close: () => handle.close() })
+    if (!name.port || (port !== 0 && name.port !== port)) {
+      handle.close()
+      for (const socket of bound) socket.close()
+      throw new LameduckError('LAMEDUCK_ERR_LISTEN', `Cannot bind ${host}:${port}: address in use`)
+    }
+    bound.push({ fd: handle.fd, host, port: name.port, close: () => handle.close() })
   }
   return bound
 }

@@ -1,4 +1,6 @@
+import { once } from 'node:events'
 import { mkdtempSync, writeFileSync } from 'node:fs'
+import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -45,6 +47,18 @@ describe('supervise()', { timeout: 20_000 }, () => {
       },
     )
     expect(() => parseListen('localhost:abc')).toThrow(InvalidOptionError)
+  })
+
+  it('fails with LAMEDUCK_ERR_LISTEN when the port is taken, rather than serving another one', async () => {
+    const taken = createServer().listen(0, '127.0.0.1')
+    await once(taken, 'listening')
+    onTestFinished(() => {
+      taken.close()
+    })
+    const { port } = taken.address() as AddressInfo
+    await expect(supervise({ entry, listen: [{ host: '127.0.0.1', port }] })).rejects.toMatchObject(
+      { code: 'LAMEDUCK_ERR_LISTEN', message: expect.stringContaining(`${port}`) },
+    )
   })
 
   it('parses --listen forms', () => {

@@ -1,0 +1,116 @@
+// The measured figures of the comparison: loss under load, drain tail, idle-socket cost and
+// throughput, each peer in its own process, alternating with bare node:http where it is a ratio.
+import { once } from 'node:events'
+import { keepAliveLoad, RawClient } from '@lameduck/test-utils'
+import autocannon from 'autocannon'
+import { idleSockets, median } from '../harness.js'
+import { type Peer, startPeer, within } from './peer-process.js'
+
+/** Requests lost when SIGTERM arrives under a 50-connection keep-alive load (undici). */
+export async function lostUnderLoad(peer: Peer) {
+  const p = await startPeer(peer, { timeout: 3_000 })
+  try {
+    const load = keepAliveLoad({
+      port: p.port,
+      client: 'undici',
+      connections: 50,
+      maxDuration: 4_000,
+    })
+    // Every connection accepted first: one still in the kernel's accept queue when the listener
+    // closes is reset whatever the server does (readiness and a delay are the cure for that).
+    while ((await p.ask<{ connections: number }>('connections')).connections < 50) {
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    p.terminate()
+    const result = await load.done
+    return { ok: result.ok, lost: result.lost.length + result.non2xx }
+  } finally {
+    await p.kill()
+  }
+}
+
+/**
+ * Ms from the last of 10 in-flight responses arriving to the process's exit: how long a finished
+ * drain lingers. Undefined when the process had not exited 2 s after.
+ */
+export async function drainTail(peer: Peer): Promise<number | undefined> {
+  const p = await startPeer(peer, { timeout: 3_000 })
+  try {
+    const clients = await Promise.all(Array.from({ length: 10 }, () => RawClient.connect(p.port)))
+    const allIn = Promise.all(clients.map(() => p.arrived('/slow')))
+    for (const [i, raw] of clients.entries()) raw.send('GET', `/slow?ms=${100 + i * 10}`)
+    await allIn
+    p.terminate()
+    let last = 0
+    await Promise.all(
+      clients.map((raw) =>
+        raw.read().then(
+          () => {
+            last = performance.now()
+          },
+          () => {},
+        ),
+      ),
+    )
+    const exited = await within(
+      p.exited.then(() => performance.now()),
+      2_000,
+      undefined,
+    )
+    for (const raw of clients) raw.close()
+    return exited === undefined ? undefined : exited - last
+  } finally {
+    await p.kill()
+  }
+}
+
+/** 2,000 idle keep-alive sockets: heap bytes per socket, and ms until all are closed. */
+export async function idleCost(peer: Peer, count = 2_000) {
+  const p = await startPeer(peer, { timeout: 3_000 })
+  try {
+    const before = await p.ask<{ heap: number }>('heap')
+    const sockets = await idleSockets(p.port, count)
+    const after = await p.ask<{ heap: number }>('heap')
+    const closed = Promise.all(sockets.map((s) => once(s, 'close')))
+    const started = performance.now()
+    p.terminate()
+    const ms = await within(
+      closed.then(() => performance.now() - started),
+      5_000,
+      undefined,
+    )
+    for (const socket of sockets) socket.destroy()
+    return { bytes: (after.heap - before.heap) / count, ms }
+  } finally {
+    await p.kill()
+  }
+}
+
+/** Keep-alive req/s with the peer attached, over bare node:http's, in alternating pairs. */
+export async function throughputRatio(peer: Peer, pairs = 3, seconds = 2) {
+  const rate = async (which: Peer) => {
+    const p = await startPeer(which)
+    try {
+      const result = await autocannon({
+        url: `http://127.0.0.1:${p.port}/fast`,
+        connections: 50,
+        duration: seconds,
+      })
+      return result.requests.average
+    } finally {
+      await p.kill()
+    }
+  }
+  const ratios: number[] = []
+  for (let i = 0; i < pairs; i++) {
+    if (i % 2 === 0) {
+      const bare = await rate('bare')
+      ratios.push((await rate(peer)) / bare)
+    } else {
+      const withPeer = await rate(peer)
+      ratios.push(withPeer / (await rate('bare')))
+    }
+  }
+  return median(ratios)
+}
