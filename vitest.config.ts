@@ -25,6 +25,10 @@ export default defineConfig({
         extends: true,
         test: { name: 'examples', include: ['examples/*.test.ts'] },
       },
+      {
+        extends: true,
+        test: { name: 'bench', include: ['bench/test/*.test.ts'] },
+      },
       // Real nginx and HAProxy: run by `pnpm test:integration` (and .ci/run), not by `pnpm test`.
       ...(process.env.LAMEDUCK_INTEGRATION === '1'
         ? [

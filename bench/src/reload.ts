@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, writeFileSync } from 'node:fs'
+import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -18,17 +19,20 @@ interface Running {
   stop(): Promise<void>
 }
 
-/** The app alone, or under `lameduck run` with one worker. */
-async function start(supervised: boolean): Promise<Running> {
-  const versionFile = join(mkdtempSync(join(tmpdir(), 'lameduck-bench-')), 'version')
+/** The app alone (on `port`, 0 for any), or under `lameduck run` with one worker. */
+async function start(
+  supervised: boolean,
+  port = 0,
+  versionFile = newVersionFile(),
+): Promise<Running> {
   const setVersion = (version: string) => writeFileSync(versionFile, version)
-  setVersion('v1')
   const args = supervised ? [cli, 'run', '--listen', '127.0.0.1:0', '--', app] : [app]
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, APP_VERSION_FILE: versionFile },
+    env: { ...process.env, APP_VERSION_FILE: versionFile, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  const port = await new Promise<number>((resolve) => {
+  const listening = await new Promise<number | undefined>((resolve) => {
+    child.once('exit', () => resolve(undefined))
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (!supervised && line.startsWith('listening ')) resolve(Number(line.slice(10)))
     })
@@ -38,14 +42,31 @@ async function start(supervised: boolean): Promise<Running> {
     })
   })
   return {
-    port,
+    port: listening ?? port,
     child,
     setVersion,
     async stop() {
+      if (child.exitCode !== null) return
       child.kill('SIGTERM')
       await once(child, 'exit')
     },
   }
+}
+
+function newVersionFile(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'lameduck-bench-')), 'version')
+  writeFileSync(file, 'v1')
+  return file
+}
+
+/** A port that was free a moment ago, for a process that must be told its port in advance. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo
+      probe.close(() => resolve(port))
+    })
+  })
 }
 
 const cannon = (port: number, seconds: number, close: boolean) =>
@@ -81,7 +102,7 @@ export async function supervisorOverhead(rounds: number, seconds: number) {
   return rows
 }
 
-type Reloader = 'lameduck run' | 'pm2 + lameduck' | 'pm2 + server.close()'
+export type Reloader = 'lameduck run' | 'pm2 + lameduck' | 'pm2 + server.close()' | 'stop and start'
 
 interface ReloadTarget {
   port: number
@@ -103,12 +124,29 @@ async function lameduckRun(): Promise<ReloadTarget> {
   }
 }
 
+/** A restart the plain way (`systemctl restart`): SIGTERM, wait for the exit, start again. */
+async function stopAndStart(): Promise<ReloadTarget> {
+  const versionFile = newVersionFile()
+  let running = await start(false, 0, versionFile)
+  const { port } = running
+  return {
+    port,
+    setVersion: running.setVersion,
+    async reload() {
+      await running.stop()
+      running = await start(false, port, versionFile)
+      return running.child.exitCode === null
+    },
+    stop: () => running.stop(),
+  }
+}
+
 async function pm2(withLameduck: boolean): Promise<ReloadTarget> {
   const home = mkdtempSync(join(tmpdir(), 'lameduck-pm2-'))
   const versionFile = join(home, 'version')
   const setVersion = (version: string) => writeFileSync(versionFile, version)
   setVersion('v1')
-  const port = 20_000 + Math.floor(Math.random() * 20_000)
+  const port = await freePort()
   const env = {
     ...process.env,
     PM2_HOME: home,
@@ -153,7 +191,11 @@ const pm2Bin = fileURLToPath(new URL('../node_modules/.bin/pm2', import.meta.url
  */
 export async function reloadUnderLoad(reloader: Reloader, versions: string[]) {
   const target =
-    reloader === 'lameduck run' ? await lameduckRun() : await pm2(reloader === 'pm2 + lameduck')
+    reloader === 'lameduck run'
+      ? await lameduckRun()
+      : reloader === 'stop and start'
+        ? await stopAndStart()
+        : await pm2(reloader === 'pm2 + lameduck')
   const load = cannon(target.port, 10, false)
   const reloads: string[] = []
   for (const version of versions) {

@@ -1,38 +1,28 @@
 // pnpm bench: lameduck against bare node:http in one run, printed as tables and written to
 // docs/benchmarks.md with the machine and versions.
 import { readFileSync, writeFileSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
 import type { LoadClient } from '@lameduck/test-utils'
 import { median, type Paired, round } from './harness.js'
 import { http2Shutdown, http2Throughput, websocketShutdown } from './long-lived.js'
 import { reloadUnderLoad, steadyLoad, supervisorOverhead } from './reload.js'
+import { machine, markdownTable, packageVersion } from './report.js'
 import { drainTail, idleClose, lostUnderLoad, memory, throughput } from './scenarios.js'
 
-const version = (path: string) =>
-  (JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { version: string }).version
 const versions = {
   node: process.version,
-  lameduck: version('../../packages/core/package.json'),
-  autocannon: version('../node_modules/autocannon/package.json'),
-  undici: version('../../packages/test-utils/node_modules/undici/package.json'),
+  lameduck: packageVersion('@lameduck/core'),
+  autocannon: packageVersion('autocannon'),
+  undici: packageVersion('undici'),
 }
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${process.platform} ${process.arch}`
 const sections: string[] = []
 // `pnpm bench throughput memory` runs only those; docs/benchmarks.md is rewritten by full runs.
 const only = process.argv.slice(2)
 const want = (name: string) => only.length === 0 || only.includes(name)
 
 function table(title: string, head: string[], rows: (string | number)[][]): void {
-  const lines = [
-    `### ${title}`,
-    '',
-    `| ${head.join(' | ')} |`,
-    `| ${head.map(() => '---').join(' | ')} |`,
-    ...rows.map((row) => `| ${row.join(' | ')} |`),
-    '',
-  ]
-  console.log(lines.join('\n'))
-  sections.push(lines.join('\n'))
+  const text = markdownTable(title, head, rows)
+  console.log(text)
+  sections.push(text)
 }
 
 function pairTable(title: string, tp: Paired, goal: string): void {

@@ -4,6 +4,7 @@ import { once } from 'node:events'
 import { connect as connectH2 } from 'node:http2'
 import { RawClient, type RawResponse } from '@lameduck/test-utils'
 import { WebSocket } from 'ws'
+import { endedAfterDeadline } from './figures.js'
 import { type Peer, type PeerOptions, type PeerProcess, startPeer, within } from './peer-process.js'
 
 export interface Outcome {
@@ -57,7 +58,10 @@ async function newConnection(port: number): Promise<string> {
   try {
     raw.send('GET', '/fast')
     const response = await within(read(raw), 1_000, new Error('no answer in 1 s'))
-    if (response instanceof Error) return `accepted, then ${response.message}`
+    if (response instanceof Error) {
+      const { error } = await raw.closed
+      return `accepted, then ${error === undefined ? 'closed' : error.code} before an answer`
+    }
     return response.status === 200 ? 'served' : `accepted, answered ${response.status}`
   } finally {
     raw.close()
@@ -139,14 +143,27 @@ export const CASES: Case[] = [
         busy.send('GET', '/slow?ms=1000')
         await inRequest
         p.terminate()
-        let outcome = 'served'
+        const seen: string[] = []
         const deadline = performance.now() + 900
-        while (outcome === 'served' && performance.now() < deadline) {
-          outcome = await newConnection(p.port)
+        while (seen.at(-1) !== 'ECONNREFUSED' && performance.now() < deadline) {
+          seen.push(await newConnection(p.port))
           await new Promise((resolve) => setTimeout(resolve, 10))
         }
         busy.close()
-        return { pass: outcome === 'ECONNREFUSED', detail: outcome }
+        // A connection still in the kernel's accept queue when the listener closes is reset by
+        // the kernel, whatever the server does: one reset at that moment, just before the
+        // refusals, is not held against the server. A close or a 503 is the server's own doing.
+        const unserved = seen.filter((o) => o !== 'served' && o !== 'ECONNREFUSED')
+        const refused = seen.at(-1) === 'ECONNREFUSED'
+        const kernelRace =
+          unserved.length === 1 &&
+          seen.at(-2) === unserved[0] &&
+          unserved[0]?.includes('ECONNRESET')
+        if (refused && unserved.length === 0) return { pass: true, detail: 'ECONNREFUSED' }
+        if (refused && kernelRace) {
+          return { pass: true, detail: 'ECONNREFUSED (one reset by the kernel as it closed)' }
+        }
+        return { pass: false, detail: unserved[0] ?? seen.at(-1) ?? 'no probe' }
       }),
   },
   {
@@ -178,18 +195,11 @@ export const CASES: Case[] = [
   {
     id: 'deadline',
     title: 'deadline honoured: a hung request is cut at 1 s and the process ends',
-    run: (peer) =>
-      withPeer(peer, { timeout: 1_000 }, async (p) => {
-        const raw = await RawClient.connect(p.port)
-        const inRequest = p.arrived('/hang')
-        raw.send('GET', '/hang')
-        await inRequest
-        p.terminate()
-        const ms = await within(p.exited, 5_000, undefined)
-        raw.close()
-        if (ms === undefined) return { pass: false, detail: 'still running after 5 s' }
-        return { pass: ms >= 950 && ms <= 1_300, detail: `ended after ${Math.round(ms)} ms` }
-      }),
+    async run(peer) {
+      const ms = await endedAfterDeadline(peer)
+      if (ms === undefined) return { pass: false, detail: 'still running after 5 s' }
+      return { pass: ms >= 950 && ms <= 1_300, detail: `ended after ${Math.round(ms)} ms` }
+    },
   },
   {
     id: 'http2',
@@ -303,7 +313,10 @@ export const CASES: Case[] = [
         if (status !== 503) {
           return {
             pass: false,
-            detail: status === 200 ? 'readiness stayed 200' : 'no readiness answer',
+            detail:
+              status === 200
+                ? 'readiness stayed 200'
+                : 'no readiness: /readyz answered 200 until its connection was closed',
           }
         }
         const outcome = await newConnection(p.port)

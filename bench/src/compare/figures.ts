@@ -65,6 +65,23 @@ export async function drainTail(peer: Peer): Promise<number | undefined> {
   }
 }
 
+/** Ms from SIGTERM to the exit with a hung request in flight and a 1 s deadline, if within 5 s. */
+export async function endedAfterDeadline(peer: Peer): Promise<number | undefined> {
+  const p = await startPeer(peer, { timeout: 1_000 })
+  try {
+    const raw = await RawClient.connect(p.port)
+    const inRequest = p.arrived('/hang')
+    raw.send('GET', '/hang')
+    await inRequest
+    p.terminate()
+    const ms = await within(p.exited, 5_000, undefined)
+    raw.close()
+    return ms
+  } finally {
+    await p.kill()
+  }
+}
+
 /** 2,000 idle keep-alive sockets: heap bytes per socket, and ms until all are closed. */
 export async function idleCost(peer: Peer, count = 2_000) {
   const p = await startPeer(peer, { timeout: 3_000 })

@@ -1,0 +1,158 @@
+// pnpm bench:compare: lameduck and its peers side by side, in one run: the conformance matrix, the
+// measured figures and the reload rows, printed and written to docs/benchmarks.md.
+// `pnpm bench:compare conformance figures reload` runs only those sections (and writes nothing).
+import { median, round } from '../harness.js'
+import { type Reloader, reloadUnderLoad } from '../reload.js'
+import { machine, markdownTable, packageVersion, writeSection } from '../report.js'
+import { CASES, type Outcome } from './cases.js'
+import {
+  drainTail,
+  endedAfterDeadline,
+  idleCost,
+  lostUnderLoad,
+  throughputRatio,
+} from './figures.js'
+import { PEERS, type Peer } from './peer-process.js'
+
+const only = process.argv.slice(2)
+const want = (name: string) => only.length === 0 || only.includes(name)
+const tables: string[] = []
+const table = (title: string, head: string[], rows: (string | number)[][]) => {
+  const text = markdownTable(title, head, rows)
+  console.log(text)
+  tables.push(text)
+}
+
+const LABELS: Record<Peer, string> = {
+  lameduck: `@lameduck/core ${packageVersion('@lameduck/core')}`,
+  bare: `bare server.close() (Node ${process.version})`,
+  'http-terminator': `http-terminator ${packageVersion('http-terminator')}`,
+  stoppable: `stoppable ${packageVersion('stoppable')}`,
+  terminus: `@godaddy/terminus ${packageVersion('@godaddy/terminus')}`,
+  'http-graceful-shutdown': `http-graceful-shutdown ${packageVersion('http-graceful-shutdown')}`,
+  'close-with-grace': `close-with-grace ${packageVersion('close-with-grace')} + server.close()`,
+  fastify: `fastify ${packageVersion('fastify')} app.close()`,
+}
+const header = ['', ...PEERS.map((peer) => LABELS[peer])]
+
+console.log(`machine: ${machine}\n`)
+
+if (want('conformance')) {
+  const rows: string[][] = []
+  const passed = Object.fromEntries(PEERS.map((peer) => [peer, 0])) as Record<Peer, number>
+  for (const c of CASES) {
+    const outcomes: Outcome[] = []
+    for (const peer of PEERS) {
+      const outcome = await c.run(peer)
+      if (outcome.pass) passed[peer]++
+      outcomes.push(outcome)
+      process.stderr.write(
+        `${c.id} ${peer}: ${outcome.pass ? 'pass' : 'FAIL'} (${outcome.detail})\n`,
+      )
+    }
+    rows.push([c.title, ...outcomes.map((o) => `${o.pass ? '✅' : '❌'} ${o.detail}`)])
+  }
+  rows.push(['**passed**', ...PEERS.map((peer) => `**${passed[peer]} / ${CASES.length}**`)])
+  table('Conformance: each case against a fresh process of each peer', header, rows)
+}
+
+if (want('figures')) {
+  const perPeer = <T>() =>
+    Object.fromEntries(PEERS.map((peer) => [peer, [] as T[]])) as Record<Peer, T[]>
+  const lost = perPeer<number>()
+  const tails = perPeer<number>()
+  const deadlines = perPeer<number | undefined>()
+  const idle = perPeer<{ bytes: number; ms: number | undefined }>()
+  // Runs alternate between the peers, so that a slow moment of the machine hits them all.
+  for (let run = 0; run < 5; run++) {
+    for (const peer of PEERS) {
+      lost[peer].push((await lostUnderLoad(peer)).lost)
+      const tail = await drainTail(peer)
+      if (tail !== undefined) tails[peer].push(tail)
+      if (run < 3) {
+        deadlines[peer].push(await endedAfterDeadline(peer))
+        idle[peer].push(await idleCost(peer))
+      }
+    }
+  }
+  const bareBytes = median(idle.bare.map((r) => r.bytes))
+  const rows: (string | number)[][] = []
+  for (const peer of PEERS) {
+    const closeTimes = idle[peer].map((r) => r.ms)
+    const deadline = deadlines[peer]
+    rows.push([
+      LABELS[peer],
+      lost[peer].join(' '),
+      tails[peer].length < 5
+        ? `never in ${5 - tails[peer].length} of 5 runs`
+        : round(median(tails[peer]), 1),
+      deadline.every((d) => d !== undefined)
+        ? deadline.map((d) => `+${round(d - 1_000)}`).join(' ')
+        : 'not honoured (still running after 5 s)',
+      closeTimes.every((t) => t !== undefined) ? round(median(closeTimes)) : 'left open',
+      round(median(idle[peer].map((r) => r.bytes)) - bareBytes),
+      peer === 'bare' ? '1 (reference)' : round(await throughputRatio(peer, 4, 2), 3),
+    ])
+  }
+  table(
+    'Figures: loss under load, drain tail, deadline, idle sockets, throughput',
+    [
+      '',
+      'requests lost per run (50 keep-alive connections, SIGTERM under load)',
+      'drain tail ms (last response → exit, median of 5)',
+      'deadline 1 s: exit ms past it (3 runs)',
+      '2,000 idle sockets: ms until all closed (median of 3)',
+      'heap B per idle socket above bare',
+      'throughput vs bare (median of 4 alternating pairs of 2 s)',
+    ],
+    rows,
+  )
+}
+
+if (want('reload')) {
+  const rows: (string | number)[][] = []
+  const reloaders: Reloader[] = [
+    'lameduck run',
+    'pm2 + server.close()',
+    'pm2 + lameduck',
+    'stop and start',
+  ]
+  for (const [scenario, versions] of [
+    ['3 reloads', ['v2', 'v3', 'v4']],
+    ['bad deploy in the middle', ['v2', 'crash', 'v4']],
+  ] as const) {
+    for (const reloader of reloaders) {
+      const r = await reloadUnderLoad(reloader, [...versions])
+      rows.push([
+        reloader,
+        scenario,
+        r.requests,
+        `**${r.failed}**`,
+        r.p99,
+        r.reloads.join(', '),
+        r.answering,
+      ])
+    }
+  }
+  table(
+    `Reloads during 10 s of autocannon -c 50 keep-alive (PM2 ${packageVersion('pm2')}, cluster mode, wait_ready)`,
+    [
+      'reloader',
+      'scenario',
+      'requests',
+      'failed',
+      'p99 ms',
+      'ms per reload',
+      'answering at the end',
+    ],
+    rows,
+  )
+}
+
+if (only.length === 0) {
+  const path = writeSection(
+    'compare',
+    `Measured on ${machine}, Node ${process.version}, on ${new Date().toISOString().slice(0, 10)}. Command: \`pnpm bench:compare\`.\n\n${tables.join('\n')}`,
+  )
+  console.log(`written to ${path}`)
+}
