@@ -23,26 +23,31 @@ export async function startServer(mode: Mode, idleGrace = 1_000): Promise<Server
     },
   )
   const [{ port }] = (await once(child, 'message')) as [{ port: number }]
-  let next = 0
   return {
     port,
-    ask(command) {
-      const id = ++next
-      return new Promise((resolve) => {
-        const onMessage = (message: { id?: number }) => {
-          if (message.id !== id) return
-          child.off('message', onMessage)
-          resolve(message as never)
-        }
-        child.on('message', onMessage)
-        child.send({ id, command })
-      })
-    },
+    ask: ipcAsk(child),
     async stop() {
       if (child.exitCode !== null) return
       child.kill('SIGKILL')
       await once(child, 'exit')
     },
+  }
+}
+
+/** Sends a child a command over IPC; the answer is the message that carries the same id. */
+export function ipcAsk(child: ChildProcess) {
+  let next = 0
+  return <T>(command: string): Promise<T> => {
+    const id = ++next
+    return new Promise((resolve) => {
+      const onMessage = (message: { id?: number }) => {
+        if (message.id !== id) return
+        child.off('message', onMessage)
+        resolve(message as T)
+      }
+      child.on('message', onMessage)
+      child.send({ id, command })
+    })
   }
 }
 

@@ -228,3 +228,38 @@ export async function steadyLoad() {
   await running.stop()
   return { p99: result.latency.p99, rate: result.requests.average, requests: result.requests.total }
 }
+
+export const RELOAD_HEAD = [
+  'reloader',
+  'scenario',
+  'requests',
+  'failed',
+  'req/s',
+  'p99 ms',
+  'ms per reload',
+  'answering at the end',
+]
+
+/** A row per scenario (3 good reloads; a bad deploy between two good ones) and reloader. */
+export async function reloadRows(reloaders: Reloader[]): Promise<(string | number)[][]> {
+  const rows: (string | number)[][] = []
+  for (const [scenario, versions] of [
+    ['3 reloads', ['v2', 'v3', 'v4']],
+    ['bad deploy in the middle', ['v2', 'crash', 'v4']],
+  ] as const) {
+    for (const reloader of reloaders) {
+      const r = await reloadUnderLoad(reloader, [...versions])
+      rows.push([
+        reloader,
+        scenario,
+        r.requests,
+        `**${r.failed}**`,
+        Math.round(r.rate),
+        r.p99,
+        r.reloads.join(', '),
+        r.answering,
+      ])
+    }
+  }
+  return rows
+}

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import type { LoadClient } from '@lameduck/test-utils'
 import { median, type Paired, round } from './harness.js'
 import { http2Shutdown, http2Throughput, websocketShutdown } from './long-lived.js'
-import { reloadUnderLoad, steadyLoad, supervisorOverhead } from './reload.js'
+import { RELOAD_HEAD, reloadRows, steadyLoad, supervisorOverhead } from './reload.js'
 import { machine, markdownTable, packageVersion } from './report.js'
 import { drainTail, idleClose, lostUnderLoad, memory, throughput } from './scenarios.js'
 
@@ -146,36 +146,10 @@ if (want('reload')) {
       'v1',
     ],
   ]
-  for (const [scenario, versions] of [
-    ['3 reloads', ['v2', 'v3', 'v4']],
-    ['bad deploy in the middle', ['v2', 'crash', 'v4']],
-  ] as const) {
-    for (const reloader of ['lameduck run', 'pm2 + lameduck', 'pm2 + server.close()'] as const) {
-      const r = await reloadUnderLoad(reloader, [...versions])
-      rows.push([
-        reloader,
-        scenario,
-        r.requests,
-        `**${r.failed}**`,
-        Math.round(r.rate),
-        r.p99,
-        r.reloads.join(', '),
-        r.answering,
-      ])
-    }
-  }
+  rows.push(...(await reloadRows(['lameduck run', 'pm2 + lameduck', 'pm2 + server.close()'])))
   table(
     'Reloads during 10 s of autocannon -c 50 keep-alive: lameduck run vs PM2 7 cluster mode (wait_ready), same app',
-    [
-      'reloader',
-      'scenario',
-      'requests',
-      'failed',
-      'req/s',
-      'p99 ms',
-      'ms per reload',
-      'answering at the end',
-    ],
+    RELOAD_HEAD,
     rows,
   )
 }

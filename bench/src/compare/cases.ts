@@ -5,7 +5,14 @@ import { connect as connectH2 } from 'node:http2'
 import { RawClient, type RawResponse } from '@lameduck/test-utils'
 import { WebSocket } from 'ws'
 import { endedAfterDeadline } from './figures.js'
-import { type Peer, type PeerOptions, type PeerProcess, startPeer, within } from './peer-process.js'
+import {
+  inFlight,
+  type Peer,
+  type PeerOptions,
+  type PeerProcess,
+  startPeer,
+  within,
+} from './peer-process.js'
 
 export interface Outcome {
   pass: boolean
@@ -74,10 +81,7 @@ export const CASES: Case[] = [
     title: 'in-flight request completes',
     run: (peer) =>
       withPeer(peer, {}, async (p) => {
-        const raw = await RawClient.connect(p.port)
-        const inRequest = p.arrived('/slow')
-        raw.send('GET', '/slow?ms=300')
-        await inRequest
+        const raw = await inFlight(p, '/slow?ms=300')
         p.terminate()
         const response = await read(raw)
         raw.close()
@@ -90,10 +94,7 @@ export const CASES: Case[] = [
     title: 'busy keep-alive connection: its response says Connection: close, then it is closed',
     run: (peer) =>
       withPeer(peer, {}, async (p) => {
-        const raw = await RawClient.connect(p.port)
-        const inRequest = p.arrived('/slow')
-        raw.send('GET', '/slow?ms=300')
-        await inRequest
+        const raw = await inFlight(p, '/slow?ms=300')
         p.terminate()
         const response = await read(raw)
         if (response instanceof Error) return { pass: false, detail: response.message }
@@ -112,10 +113,7 @@ export const CASES: Case[] = [
     title: 'request arriving on a kept-alive connection during the drain is served',
     run: (peer) =>
       withPeer(peer, {}, async (p) => {
-        const busy = await RawClient.connect(p.port)
-        const inRequest = p.arrived('/slow')
-        busy.send('GET', '/slow?ms=1000')
-        await inRequest
+        const busy = await inFlight(p, '/slow?ms=1000')
         const idle = await RawClient.connect(p.port)
         await idle.request('GET', '/fast')
         p.terminate()
@@ -138,10 +136,7 @@ export const CASES: Case[] = [
     title: 'new connection refused (ECONNREFUSED) rather than accepted and reset',
     run: (peer) =>
       withPeer(peer, {}, async (p) => {
-        const busy = await RawClient.connect(p.port)
-        const inRequest = p.arrived('/slow')
-        busy.send('GET', '/slow?ms=1000')
-        await inRequest
+        const busy = await inFlight(p, '/slow?ms=1000')
         p.terminate()
         const seen: string[] = []
         const deadline = performance.now() + 900

@@ -4,7 +4,7 @@ import { once } from 'node:events'
 import { keepAliveLoad, RawClient } from '@lameduck/test-utils'
 import autocannon from 'autocannon'
 import { idleSockets, median } from '../harness.js'
-import { type Peer, startPeer, within } from './peer-process.js'
+import { inFlight, type Peer, startPeer, within } from './peer-process.js'
 
 /** Requests lost when SIGTERM arrives under a 50-connection keep-alive load (undici). */
 export async function lostUnderLoad(peer: Peer) {
@@ -69,10 +69,7 @@ export async function drainTail(peer: Peer): Promise<number | undefined> {
 export async function endedAfterDeadline(peer: Peer): Promise<number | undefined> {
   const p = await startPeer(peer, { timeout: 1_000 })
   try {
-    const raw = await RawClient.connect(p.port)
-    const inRequest = p.arrived('/hang')
-    raw.send('GET', '/hang')
-    await inRequest
+    const raw = await inFlight(p, '/hang')
     p.terminate()
     const ms = await within(p.exited, 5_000, undefined)
     raw.close()

@@ -1,5 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { once } from 'node:events'
+import { RawClient } from '@lameduck/test-utils'
+import { ipcAsk } from '../harness.js'
 
 export const PEERS = [
   'lameduck',
@@ -44,7 +46,6 @@ export async function startPeer(peer: Peer, options: PeerOptions = {}): Promise<
   let signalled = 0
   const exit = once(child, 'exit').then(() => performance.now())
   const [{ port }] = (await once(child, 'message')) as [{ port: number }]
-  let next = 0
   return {
     port,
     arrived(path) {
@@ -57,18 +58,7 @@ export async function startPeer(peer: Peer, options: PeerOptions = {}): Promise<
         child.on('message', onMessage)
       })
     },
-    ask(command) {
-      const id = ++next
-      return new Promise((resolve) => {
-        const onMessage = (message: { id?: number }) => {
-          if (message.id !== id) return
-          child.off('message', onMessage)
-          resolve(message as never)
-        }
-        child.on('message', onMessage)
-        child.send({ id, command })
-      })
-    },
+    ask: ipcAsk(child),
     terminate() {
       signalled = performance.now()
       child.kill('SIGTERM')
@@ -89,4 +79,13 @@ export function within<T, F>(promise: Promise<T>, ms: number, fallback: F): Prom
     timer = setTimeout(() => resolve(fallback), ms)
   })
   return Promise.race([promise, late]).finally(() => clearTimeout(timer))
+}
+
+/** Connects and sends `GET path`; resolves once the app has the request. */
+export async function inFlight(p: PeerProcess, path: string): Promise<RawClient> {
+  const raw = await RawClient.connect(p.port)
+  const inRequest = p.arrived(path.split('?')[0]!)
+  raw.send('GET', path)
+  await inRequest
+  return raw
 }

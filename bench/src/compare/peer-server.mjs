@@ -47,26 +47,33 @@ function handle(req, res) {
   res.end()
 }
 
-const sockets = { count: 0 }
-function count(server) {
+let connections = 0
+function countConnections(server) {
   server.on('connection', (socket) => {
-    sockets.count++
-    socket.once('close', () => sockets.count--)
+    connections++
+    socket.once('close', () => connections--)
   })
 }
 
+function createServer() {
+  const server = protocol === 'h2' ? createH2Server() : createH1Server()
+  if (protocol === 'h1') server.keepAliveTimeout = 60_000
+  return server
+}
+
+/** WebSockets at /ws, closed by `onDrain`. */
 function serveWebSockets(server) {
   const wss = new WebSocketServer({ server, path: '/ws' })
   draining.once('drain', () => {
     for (const client of wss.clients) client.close(1001, 'going away')
   })
-  return wss
 }
 
-async function nodeServer() {
-  const server = protocol === 'h2' ? createH2Server() : createH1Server()
+/** The app as the peers serve it. */
+function appServer() {
+  const server = createServer()
   server.on('request', handle)
-  if (protocol === 'h1') server.keepAliveTimeout = 60_000
+  if (protocol === 'h1') serveWebSockets(server)
   return server
 }
 
@@ -77,8 +84,7 @@ const peers = {
   async lameduck() {
     const { lameduck, closeWebSocketsOnDrain } = await import('@lameduck/core')
     const ld = lameduck({ timeout, delay })
-    const server = protocol === 'h2' ? createH2Server() : createH1Server()
-    if (protocol === 'h1') server.keepAliveTimeout = 60_000
+    const server = createServer()
     server.on('request', (req, res) => {
       if (req.url === '/readyz') return ld.readiness(req, res)
       handle(req, res)
@@ -89,8 +95,7 @@ const peers = {
     return listen(server)
   },
   async bare() {
-    const server = await nodeServer()
-    if (protocol === 'h1') serveWebSockets(server)
+    const server = appServer()
     process.once('SIGTERM', () => {
       onDrain()
       server.close()
@@ -99,8 +104,7 @@ const peers = {
   },
   async 'http-terminator'() {
     const { createHttpTerminator } = await import('http-terminator')
-    const server = await nodeServer()
-    if (protocol === 'h1') serveWebSockets(server)
+    const server = appServer()
     const terminator = createHttpTerminator({ server, gracefulTerminationTimeout: timeout })
     process.once('SIGTERM', () => {
       onDrain()
@@ -110,8 +114,7 @@ const peers = {
   },
   async stoppable() {
     const { default: stoppable } = await import('stoppable')
-    const server = stoppable(await nodeServer(), timeout)
-    if (protocol === 'h1') serveWebSockets(server)
+    const server = stoppable(appServer(), timeout)
     process.once('SIGTERM', () => {
       onDrain()
       server.stop()
@@ -120,8 +123,7 @@ const peers = {
   },
   async terminus() {
     const { createTerminus } = await import('@godaddy/terminus')
-    const server = await nodeServer()
-    if (protocol === 'h1') serveWebSockets(server)
+    const server = appServer()
     createTerminus(server, {
       signals: ['SIGTERM'],
       timeout,
@@ -136,8 +138,7 @@ const peers = {
   },
   async 'http-graceful-shutdown'() {
     const { default: gracefulShutdown } = await import('http-graceful-shutdown')
-    const server = await nodeServer()
-    if (protocol === 'h1') serveWebSockets(server)
+    const server = appServer()
     gracefulShutdown(server, {
       signals: 'SIGTERM',
       timeout,
@@ -150,8 +151,7 @@ const peers = {
   },
   async 'close-with-grace'() {
     const { default: closeWithGrace } = await import('close-with-grace')
-    const server = await nodeServer()
-    if (protocol === 'h1') serveWebSockets(server)
+    const server = appServer()
     closeWithGrace({ delay: timeout }, async () => {
       onDrain()
       await sleep(delay)
@@ -178,7 +178,7 @@ const peers = {
 }
 
 const server = await peers[peer]()
-count(server)
+countConnections(server)
 // The IPC channel must not keep the process alive: exiting on its own is part of what we measure.
 process.channel.unref()
 process.on('message', ({ id, command }) => {
@@ -189,6 +189,6 @@ process.on('message', ({ id, command }) => {
   } else if (command === 'cpu') {
     const { user, system } = process.cpuUsage()
     process.send({ id, micros: user + system })
-  } else if (command === 'connections') process.send({ id, connections: sockets.count })
+  } else if (command === 'connections') process.send({ id, connections })
 })
 process.send({ port: server.address().port })

@@ -2,7 +2,7 @@
 // measured figures and the reload rows, printed and written to docs/benchmarks.md.
 // `pnpm bench:compare conformance figures reload` runs only those sections (and writes nothing).
 import { median, round } from '../harness.js'
-import { type Reloader, reloadUnderLoad } from '../reload.js'
+import { RELOAD_HEAD, reloadRows } from '../reload.js'
 import { machine, markdownTable, packageVersion, writeSection } from '../report.js'
 import { CASES, type Outcome } from './cases.js'
 import {
@@ -110,42 +110,10 @@ if (want('figures')) {
 }
 
 if (want('reload')) {
-  const rows: (string | number)[][] = []
-  const reloaders: Reloader[] = [
-    'lameduck run',
-    'pm2 + server.close()',
-    'pm2 + lameduck',
-    'stop and start',
-  ]
-  for (const [scenario, versions] of [
-    ['3 reloads', ['v2', 'v3', 'v4']],
-    ['bad deploy in the middle', ['v2', 'crash', 'v4']],
-  ] as const) {
-    for (const reloader of reloaders) {
-      const r = await reloadUnderLoad(reloader, [...versions])
-      rows.push([
-        reloader,
-        scenario,
-        r.requests,
-        `**${r.failed}**`,
-        r.p99,
-        r.reloads.join(', '),
-        r.answering,
-      ])
-    }
-  }
   table(
     `Reloads during 10 s of autocannon -c 50 keep-alive (PM2 ${packageVersion('pm2')}, cluster mode, wait_ready)`,
-    [
-      'reloader',
-      'scenario',
-      'requests',
-      'failed',
-      'p99 ms',
-      'ms per reload',
-      'answering at the end',
-    ],
-    rows,
+    RELOAD_HEAD,
+    await reloadRows(['lameduck run', 'pm2 + server.close()', 'pm2 + lameduck', 'stop and start']),
   )
 }
 
