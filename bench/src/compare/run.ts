@@ -120,7 +120,7 @@ if (want('reload')) {
 if (only.length === 0) {
   const path = writeSection(
     'compare',
-    `Measured on ${machine}, Node ${process.version}, on ${new Date().toISOString().slice(0, 10)}. Command: \`pnpm bench:compare\`.\n\n${tables.join('\n')}`,
+    `Measured on ${machine}, Node ${process.version}, autocannon ${packageVersion('autocannon')}, undici ${packageVersion('undici')}, ws ${packageVersion('ws')}, on ${new Date().toISOString().slice(0, 10)}. Command: \`pnpm bench:compare\`.\n\n${tables.join('\n')}`,
   )
   console.log(`written to ${path}`)
 }
