@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { once } from 'node:events'
 import { connect, type Socket } from 'node:net'
+import { keepAliveLoad, type LoadClient, type LoadResult } from '@lameduck/test-utils'
 
 export type Variant = 'bare' | 'lameduck'
 export type Framework = 'fastify' | 'express' | 'koa' | 'h2' | 'ws'
@@ -49,6 +50,25 @@ export function ipcAsk(child: ChildProcess) {
       child.send({ id, command })
     })
   }
+}
+
+/**
+ * Runs a 50-connection keep-alive load, starts the shutdown once the server has accepted every
+ * connection, and resolves with what the clients saw. Waiting for the accepts matters: a
+ * connection still in the kernel's accept queue when the listener closes is reset whatever the
+ * server does (the readiness delay is the cure for that, and is not what this measures).
+ */
+export async function shutdownUnderLoad(
+  port: number,
+  client: LoadClient,
+  accepted: () => Promise<number>,
+  shutdown: () => unknown,
+): Promise<LoadResult> {
+  const load = keepAliveLoad({ port, client, connections: 50, maxDuration: 4_000 })
+  while ((await accepted()) < 50) await new Promise((resolve) => setTimeout(resolve, 5))
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  shutdown()
+  return load.done
 }
 
 /** Opens `count` keep-alive sockets that have each completed one request. */

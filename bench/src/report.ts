@@ -17,12 +17,15 @@ export function markdownTable(title: string, head: string[], rows: (string | num
 
 export const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${process.platform} ${process.arch}`
 
-const require = createRequire(new URL('../../packages/test-utils/package.json', import.meta.url))
 const benchRequire = createRequire(import.meta.url)
+// undici is test-utils' dependency, not the bench's.
+const testUtilsRequire = createRequire(
+  new URL('../../packages/test-utils/package.json', import.meta.url),
+)
 
 /** The installed version of a package the bench (or, failing that, test-utils) depends on. */
 export function packageVersion(name: string): string {
-  for (const resolve of [benchRequire, require]) {
+  for (const resolve of [benchRequire, testUtilsRequire]) {
     try {
       const path = resolve.resolve(`${name}/package.json`)
       return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version

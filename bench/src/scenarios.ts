@@ -1,7 +1,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { lameduck } from '@lameduck/core'
-import { keepAliveLoad, type LoadClient, RawClient } from '@lameduck/test-utils'
+import { type LoadClient, RawClient } from '@lameduck/test-utils'
 import autocannon from 'autocannon'
 import {
   alternatePairs,
@@ -11,6 +11,7 @@ import {
   median,
   percentile,
   round,
+  shutdownUnderLoad,
   startServer,
   type Variant,
 } from './harness.js'
@@ -106,15 +107,15 @@ export async function drainTail(runs: number) {
 /** Requests lost when shutdown starts under a 50-connection keep-alive load. */
 export async function lostUnderLoad(mode: Mode, client: LoadClient, idleGrace: number) {
   const server = await startServer(mode, idleGrace)
-  const load = keepAliveLoad({ port: server.port, client, connections: 50, maxDuration: 4_000 })
-  // Every connection accepted first: one still in the kernel's accept queue when the listener
-  // closes is reset by the kernel whatever the server does (the readiness delay is for that).
-  while ((await server.ask<{ n: number }>('connections')).n < 50) {
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-  await new Promise((resolve) => setTimeout(resolve, 100))
-  const shutdown = server.ask('shutdown')
-  const result = await load.done
+  let shutdown: Promise<unknown> = Promise.resolve()
+  const result = await shutdownUnderLoad(
+    server.port,
+    client,
+    async () => (await server.ask<{ n: number }>('connections')).n,
+    () => {
+      shutdown = server.ask('shutdown')
+    },
+  )
   await Promise.race([shutdown, new Promise((resolve) => setTimeout(resolve, 100))])
   await server.stop()
   return { ok: result.ok, lost: result.lost.length, non2xx: result.non2xx }

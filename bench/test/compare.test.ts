@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { CASES } from '../src/compare/cases.js'
-import type { Peer } from '../src/compare/peer-process.js'
+import { type Peer, startPeer } from '../src/compare/peer-process.js'
 
 const byId = (id: string) => CASES.find((c) => c.id === id)!
 
@@ -10,6 +10,12 @@ describe('pnpm bench:compare conformance cases', { timeout: 15_000 }, () => {
       expect(await c.run('lameduck')).toMatchObject({ pass: true })
     })
   }
+
+  it('reports a peer that cannot start instead of waiting for it', async () => {
+    await expect(startPeer('no-such-peer' as Peer)).rejects.toThrow(
+      'no-such-peer exited (1) before listening',
+    )
+  })
 
   // The cases would be worthless if they passed whatever the server did: each of these peers
   // lacks the behaviour its case checks (see docs/benchmarks.md).

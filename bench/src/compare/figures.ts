@@ -1,29 +1,21 @@
 // The measured figures of the comparison: loss under load, drain tail, idle-socket cost and
 // throughput, each peer in its own process, alternating with bare node:http where it is a ratio.
 import { once } from 'node:events'
-import { keepAliveLoad, RawClient } from '@lameduck/test-utils'
+import { RawClient } from '@lameduck/test-utils'
 import autocannon from 'autocannon'
-import { idleSockets, median } from '../harness.js'
+import { idleSockets, median, shutdownUnderLoad } from '../harness.js'
 import { inFlight, type Peer, startPeer, within } from './peer-process.js'
 
-/** Requests lost when SIGTERM arrives under a 50-connection keep-alive load (undici). */
+/** Requests lost (failed or non-2xx) when SIGTERM arrives under a 50-connection undici load. */
 export async function lostUnderLoad(peer: Peer) {
   const p = await startPeer(peer, { timeout: 3_000 })
   try {
-    const load = keepAliveLoad({
-      port: p.port,
-      client: 'undici',
-      connections: 50,
-      maxDuration: 4_000,
-    })
-    // Every connection accepted first: one still in the kernel's accept queue when the listener
-    // closes is reset whatever the server does (readiness and a delay are the cure for that).
-    while ((await p.ask<{ connections: number }>('connections')).connections < 50) {
-      await new Promise((resolve) => setTimeout(resolve, 5))
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    p.terminate()
-    const result = await load.done
+    const result = await shutdownUnderLoad(
+      p.port,
+      'undici',
+      async () => (await p.ask<{ connections: number }>('connections')).connections,
+      () => p.terminate(),
+    )
     return { ok: result.ok, lost: result.lost.length + result.non2xx }
   } finally {
     await p.kill()
@@ -34,7 +26,7 @@ export async function lostUnderLoad(peer: Peer) {
  * Ms from the last of 10 in-flight responses arriving to the process's exit: how long a finished
  * drain lingers. Undefined when the process had not exited 2 s after.
  */
-export async function drainTail(peer: Peer): Promise<number | undefined> {
+export async function exitTail(peer: Peer): Promise<number | undefined> {
   const p = await startPeer(peer, { timeout: 3_000 })
   try {
     const clients = await Promise.all(Array.from({ length: 10 }, () => RawClient.connect(p.port)))

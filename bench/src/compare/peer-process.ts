@@ -45,7 +45,11 @@ export async function startPeer(peer: Peer, options: PeerOptions = {}): Promise<
   )
   let signalled = 0
   const exit = once(child, 'exit').then(() => performance.now())
-  const [{ port }] = (await once(child, 'message')) as [{ port: number }]
+  // Its output is not shown (peers log), so a peer that cannot start must say so here.
+  const failed = exit.then(() => {
+    throw new Error(`${peer} exited (${child.exitCode ?? child.signalCode}) before listening`)
+  })
+  const [{ port }] = (await Promise.race([once(child, 'message'), failed])) as [{ port: number }]
   return {
     port,
     arrived(path) {

@@ -6,8 +6,8 @@ import { RELOAD_HEAD, reloadRows } from '../reload.js'
 import { machine, markdownTable, packageVersion, writeSection } from '../report.js'
 import { CASES, type Outcome } from './cases.js'
 import {
-  drainTail,
   endedAfterDeadline,
+  exitTail,
   idleCost,
   lostUnderLoad,
   throughputRatio,
@@ -67,7 +67,7 @@ if (want('figures')) {
   for (let run = 0; run < 5; run++) {
     for (const peer of PEERS) {
       lost[peer].push((await lostUnderLoad(peer)).lost)
-      const tail = await drainTail(peer)
+      const tail = await exitTail(peer)
       if (tail !== undefined) tails[peer].push(tail)
       if (run < 3) {
         deadlines[peer].push(await endedAfterDeadline(peer))
