@@ -50,6 +50,11 @@ export interface ShutdownReport {
     forced: number
     /** Upgraded sockets (WebSocket, ...) destroyed at the deadline. */
     forcedUpgraded: number
+    /**
+     * HTTP/2 sessions whose peer did not acknowledge "open no more streams" within a second, so
+     * they got the final GOAWAY at once; streams such a peer opened meanwhile were refused.
+     */
+    sessionsWithoutAck: number
   }
   hooks: HookResult[]
 }
@@ -228,6 +233,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
         idleClosed: sum('idleClosed'),
         forced: sum('forced'),
         forcedUpgraded: sum('forcedUpgraded'),
+        sessionsWithoutAck: sum('sessionsWithoutAck'),
       },
       hooks: hookResults,
     }
