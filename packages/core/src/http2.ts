@@ -54,29 +54,23 @@ export function trackSessions(server: Http2AnyServer, counts: DrainCounts): Sess
    * way to send the first GOAWAY the RFC describes (last stream 2^31-1): `session.goaway()`
    * makes nghttp2 drop every stream that arrives after it, whatever the id named.
    *
-   * The limit is put back just before the GOAWAY: nghttp2 ends the whole session, streams in
-   * flight included, when a peer opens a stream beyond an acknowledged limit, whereas a stream
-   * that crosses the GOAWAY is only ignored, and the GOAWAY tells the peer it may retry it.
+   * nghttp2 refuses (REFUSED_STREAM: not processed, safe to retry) a stream that arrives after
+   * the SETTINGS left and before the peer read it. The limit stays 0 to the end: put back, it
+   * would let the peer send the requests it queued meanwhile, only to have them refused.
    */
   function goAway(session: ServerHttp2Session): void {
     if (session.closed || session.destroyed) return
-    const { maxConcurrentStreams } = session.localSettings
     let timer: NodeJS.Timeout | undefined
     const close = () => {
       if (timer !== undefined) ackTimers.delete(timer)
       clearTimeout(timer)
       if (session.closed || session.destroyed) return
-      try {
-        session.settings({ maxConcurrentStreams })
-      } catch {
-        // Ten SETTINGS are awaiting acknowledgement: this peer answers none, so no stream of
-        // its can cross the GOAWAY either.
-      }
       session.close()
     }
     try {
       session.settings({ maxConcurrentStreams: 0 }, close)
     } catch {
+      // Ten SETTINGS already await acknowledgement: this peer is not answering them.
       counts.sessionsWithoutAck++
       close()
       return

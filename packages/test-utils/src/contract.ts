@@ -1,6 +1,13 @@
 import { EventEmitter, once } from 'node:events'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { WebSocket } from 'ws'
+import {
+  errorCode,
+  goawayLastStream,
+  H2_FRAME,
+  maxConcurrentStreams,
+  RawH2Client,
+} from './h2-raw-client.js'
 import { keepAliveLoad, type LoadClient } from './load.js'
 import { connectOutcome, RawClient } from './raw-client.js'
 
@@ -58,7 +65,11 @@ const defaults: ContractOptions = { timeout: 5_000, delay: 0, idleGrace: 50 }
 export interface ContractFeatures {
   /** The path where the app accepts WebSocket connections, if it does. */
   websocket?: string
+  /** Starts the same app over HTTP/2 without TLS (h2c), if the integration serves HTTP/2. */
+  http2?: ContractFactory
 }
+
+const REFUSED_STREAM = 7
 
 export function describeShutdownContract(
   name: string,
@@ -265,6 +276,40 @@ export function describeShutdownContract(
         const [code] = await closed
         expect(code).toBe(1001)
         expect(result).toMatchObject({ ok: true, sockets: { forced: 0 } })
+      })
+    }
+
+    const { http2 } = features
+    if (http2 !== undefined) {
+      it('HTTP/2: a stream opened while draining is served, or refused before it reaches the app', async () => {
+        const probe = new EventEmitter()
+        const app = await http2({ ...defaults, timeout: 5_000 }, probe)
+        onTestFinished(() => app.dispose())
+        const paths: string[] = []
+        probe.on('arrived', (path: string) => paths.push(path))
+        const raw = await RawH2Client.connect(app.port, { ackSettings: false })
+        onTestFinished(() => raw.close())
+        const arrived = once(probe, 'arrived')
+        raw.get(1, '/slow?ms=200')
+        await arrived
+        const report = app.shutdown()
+        // The peer is told to open no more streams; the GOAWAY waits for its acknowledgement.
+        const stop = await raw.next(
+          (f) => f.type === H2_FRAME.SETTINGS && !(f.flags & 1) && f !== raw.frames[0],
+        )
+        expect(maxConcurrentStreams(stop)).toBe(0)
+        // A stream that crossed that SETTINGS: refused, so the client may retry it elsewhere.
+        raw.get(3, '/fast')
+        const refused = await raw.next((f) => f.type === H2_FRAME.RST_STREAM && f.stream === 3)
+        expect(errorCode(refused)).toBe(REFUSED_STREAM)
+        expect(raw.frames.some((f) => f.type === H2_FRAME.GOAWAY)).toBe(false)
+        raw.ackSettings()
+        const goaway = await raw.next((f) => f.type === H2_FRAME.GOAWAY)
+        expect(goawayLastStream(goaway)).toBe(1)
+        const answered = await raw.next((f) => f.type === H2_FRAME.HEADERS && f.stream === 1)
+        expect(answered.stream).toBe(1)
+        expect(await report).toMatchObject({ ok: true, requests: { forced: 0 } })
+        expect(paths).toEqual(['/slow'])
       })
     }
 

@@ -54,9 +54,14 @@ export class RawH2Client {
     this.socket.write(frame(FRAME.SETTINGS, 1, 0, Buffer.alloc(0)))
   }
 
-  /** Opens stream `id` with `GET /`. */
-  get(id: number): void {
-    this.socket.write(frame(FRAME.HEADERS, 0x5, id, GET_ROOT))
+  /** Opens stream `id` with `GET path` (a path under 127 bytes). */
+  get(id: number, path = '/'): void {
+    const block =
+      path === '/'
+        ? GET_ROOT
+        : // :path as a literal without indexing, its name from the static table (index 4).
+          Buffer.concat([GET_ROOT.subarray(0, 1), GET_ROOT.subarray(2), pathField(path)])
+    this.socket.write(frame(FRAME.HEADERS, 0x5, id, block))
   }
 
   /** Calls `fn` on each frame from now on. */
@@ -119,6 +124,11 @@ export function maxConcurrentStreams(frame: Frame): number | undefined {
     }
   }
   return value
+}
+
+function pathField(path: string): Buffer {
+  const bytes = Buffer.from(path)
+  return Buffer.concat([Buffer.from([0x04, bytes.length]), bytes])
 }
 
 function frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
