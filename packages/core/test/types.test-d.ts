@@ -38,5 +38,11 @@ describe('public types', () => {
       | false
       | undefined
     >()
+    // @ts-expect-error readiness fails at the shutdown or at the listener's close
+    lameduck({ readinessFailsAt: 'listen' })
+    expectTypeOf<LameduckOptions['readinessFailsAt']>().toEqualTypeOf<
+      'shutdown' | 'close' | undefined
+    >()
+    expectTypeOf<LameduckOptions['foreignSignalWarning']>().toEqualTypeOf<boolean | undefined>()
   })
 })
