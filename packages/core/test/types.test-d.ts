@@ -6,6 +6,7 @@ import {
   type LameduckOptions,
   lameduck,
   type Readiness,
+  type ReadinessFailsAt,
   type ShutdownReport,
   type State,
 } from '@lameduck/core'
@@ -40,8 +41,9 @@ describe('public types', () => {
     >()
     // @ts-expect-error readiness fails at the shutdown or at the listener's close
     lameduck({ readinessFailsAt: 'listen' })
+    expectTypeOf<ReadinessFailsAt>().toEqualTypeOf<'shutdown' | 'close'>()
     expectTypeOf<LameduckOptions['readinessFailsAt']>().toEqualTypeOf<
-      'shutdown' | 'close' | undefined
+      ReadinessFailsAt | undefined
     >()
     expectTypeOf<LameduckOptions['foreignSignalWarning']>().toEqualTypeOf<boolean | undefined>()
   })
