@@ -3,6 +3,9 @@ import { type Logger, silentLogger } from './logger.js'
 
 export type ShutdownSignal = 'SIGTERM' | 'SIGINT' | 'SIGHUP' | 'SIGQUIT' | 'SIGUSR1' | 'SIGUSR2'
 
+/** When readiness starts answering 503: at the start of the shutdown, or when the listener closes. */
+export type ReadinessFailsAt = 'shutdown' | 'close'
+
 export interface LameduckOptions {
   /**
    * Deadline in ms for the whole drain, counted from the moment shutdown starts (the `delay`
@@ -16,6 +19,14 @@ export interface LameduckOptions {
    * @default 0
    */
   delay?: number | undefined
+  /**
+   * When readiness starts failing. `'shutdown'`: at once, so load balancers that probe it stop
+   * routing here during `delay`. `'close'`: readiness stays as it was during `delay` and fails
+   * when the listener closes, for proxies that keep using terminating endpoints only while they
+   * are ready (Kubernetes with one replica, KEP-1669).
+   * @default 'shutdown'
+   */
+  readinessFailsAt?: ReadinessFailsAt | undefined
   /**
    * During the drain, a keep-alive socket is closed only after it has been idle this many ms; a
    * request arriving earlier is served with `Connection: close`. 0 closes idle sockets at once,
@@ -41,6 +52,12 @@ export interface LameduckOptions {
    */
   signals?: readonly ShutdownSignal[] | false | undefined
   /**
+   * Warn once, at `attach()`, when a listener of one of `signals` exists that lameduck did not
+   * install: such handlers often call `process.exit` in the middle of the drain.
+   * @default true
+   */
+  foreignSignalWarning?: boolean | undefined
+  /**
    * A pino-compatible logger.
    * @default a silent logger
    */
@@ -50,20 +67,24 @@ export interface LameduckOptions {
 export interface ResolvedOptions {
   readonly timeout: number
   readonly delay: number
+  readonly readinessFailsAt: ReadinessFailsAt
   readonly idleGrace: number
   readonly hookTimeout: number
   readonly checkTimeout: number
   readonly signals: readonly ShutdownSignal[] | false
+  readonly foreignSignalWarning: boolean
   readonly logger: Logger
 }
 
 export const DEFAULTS: ResolvedOptions = Object.freeze({
   timeout: 10_000,
   delay: 0,
+  readinessFailsAt: 'shutdown',
   idleGrace: 1_000,
   hookTimeout: 5_000,
   checkTimeout: 1_000,
   signals: Object.freeze(['SIGTERM', 'SIGINT'] as const),
+  foreignSignalWarning: true,
   logger: silentLogger,
 })
 
@@ -92,10 +113,12 @@ export function validateOptions(input: unknown): ResolvedOptions {
   const resolved: ResolvedOptions = {
     timeout: duration(options, 'timeout', 1),
     delay: duration(options, 'delay', 0),
+    readinessFailsAt: oneOf(options, 'readinessFailsAt', ['shutdown', 'close']),
     idleGrace: duration(options, 'idleGrace', 0),
     hookTimeout: duration(options, 'hookTimeout', 1),
     checkTimeout: duration(options, 'checkTimeout', 1),
     signals: signals(options.signals),
+    foreignSignalWarning: oneOf(options, 'foreignSignalWarning', [true, false]),
     logger: logger(options.logger),
   }
   if (resolved.delay >= resolved.timeout) {
@@ -114,6 +137,19 @@ function duration(options: Record<string, unknown>, key: DurationKey, min: numbe
   const value = options[key]
   if (value === undefined) return DEFAULTS[key]
   return validateDuration(key, value, min)
+}
+
+function oneOf<K extends 'readinessFailsAt' | 'foreignSignalWarning'>(
+  options: Record<string, unknown>,
+  key: K,
+  allowed: readonly ResolvedOptions[K][],
+): ResolvedOptions[K] {
+  const value = options[key]
+  if (value === undefined) return DEFAULTS[key]
+  if (!allowed.includes(value as ResolvedOptions[K])) {
+    throw new InvalidOptionError(key, allowed.map((a) => JSON.stringify(a)).join(' or '), value)
+  }
+  return value as ResolvedOptions[K]
 }
 
 /** Also used for per-call `{ timeout }` options. */

@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { EventEmitter, once } from 'node:events'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { WebSocket } from 'ws'
@@ -52,6 +53,7 @@ export interface ContractOptions {
   timeout: number
   delay: number
   idleGrace: number
+  readinessFailsAt?: 'shutdown' | 'close'
 }
 
 export type ContractFactory = (
@@ -70,6 +72,18 @@ export interface ContractFeatures {
 }
 
 const REFUSED_STREAM = 7
+
+/** Resolves when lameduck publishes `phase` on its diagnostics channel. */
+function phaseReached(phase: string): Promise<void> {
+  return new Promise((resolve) => {
+    const onPhase = (message: unknown) => {
+      if ((message as { phase?: string }).phase !== phase) return
+      unsubscribe('lameduck:phase', onPhase)
+      resolve()
+    }
+    subscribe('lameduck:phase', onPhase)
+  })
+}
 
 export function describeShutdownContract(
   name: string,
@@ -189,6 +203,30 @@ export function describeShutdownContract(
         expect((await during.request('GET', '/healthz')).status).toBe(200)
       await report
       expect(await connectOutcome(app.port)).toBe('ECONNREFUSED')
+    })
+
+    it('with readinessFailsAt: close, answers readiness 200 during the delay and fails it when the listener closes', async () => {
+      const { app } = await start({
+        delay: 300,
+        timeout: 3_000,
+        idleGrace: 2_000,
+        readinessFailsAt: 'close',
+      })
+      const raw = await client(app.port)
+      expect((await raw.request('GET', '/readyz')).status).toBe(200)
+      const closing = phaseReached('drain')
+      const report = app.shutdown()
+      const during = await raw.request('GET', '/readyz')
+      expect(during.status).toBe(200)
+      await closing
+      // A new probe is refused, which a health check counts as a failure.
+      expect(await connectOutcome(app.port)).toBe('ECONNREFUSED')
+      if (app.closesConnectionsDuringDelay !== true) {
+        const after = await raw.request('GET', '/readyz')
+        expect(after.status).toBe(503)
+        expect(after.headers.connection).toBe('close')
+      }
+      expect((await report).ok).toBe(true)
     })
 
     it('destroys a hung request at the deadline and reports it', async () => {
