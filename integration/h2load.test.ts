@@ -5,18 +5,13 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
+import { type H2loadResult, h2load } from '@lameduck/test-utils'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { freePort, waitForPort } from './proxies.js'
 
 const cli = fileURLToPath(new URL('../packages/reload/dist/cli.mjs', import.meta.url))
 const app = fileURLToPath(new URL('./h2c-app.mjs', import.meta.url))
 const RUNS = 5
-
-interface H2loadResult {
-  succeeded: number
-  failed: number
-  errored: number
-}
 
 interface Run extends H2loadResult {
   /** Requests the app (every worker, under `lameduck run`) says it received. */
@@ -43,26 +38,10 @@ function spawnBounded(command: string, args: string[], env: NodeJS.ProcessEnv = 
   return child
 }
 
-/** h2load for `seconds`: 20 connections, 10 concurrent streams each. */
-async function h2load(port: number, seconds: number): Promise<H2loadResult> {
-  const child = spawnBounded('h2load', [
-    '-c',
-    '20',
-    '-m',
-    '10',
-    '-D',
-    String(seconds),
-    `http://127.0.0.1:${port}/`,
-  ])
-  let output = ''
-  child.stdout?.on('data', (chunk) => {
-    output += chunk
-  })
-  await once(child, 'exit')
-  const line = /requests: .*?(\d+) succeeded, (\d+) failed, (\d+) errored/.exec(output)
-  if (line === null) throw new Error(`h2load printed no result:\n${output}`)
-  const [succeeded, failed, errored] = line.slice(1).map(Number) as [number, number, number]
-  return { succeeded, failed, errored }
+function load(port: number, seconds: number): Promise<H2loadResult> {
+  const run = h2load(port, { seconds })
+  onTestFinished(() => run.kill())
+  return run.done
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -73,11 +52,11 @@ async function sigtermRun(framework: string): Promise<Run> {
   const received = receivedBy(child)
   const exited = once(child, 'exit')
   await waitForPort(port)
-  const load = h2load(port, 4)
+  const result = load(port, 4)
   await pause(2_000)
   child.kill('SIGTERM')
   expect((await exited)[0]).toBe(0)
-  return { ...(await load), received: received() }
+  return { ...(await result), received: received() }
 }
 
 async function reloadRun(framework: string): Promise<Run> {
@@ -90,17 +69,17 @@ async function reloadRun(framework: string): Promise<Run> {
   const received = receivedBy(supervisor)
   const exited = once(supervisor, 'exit')
   await waitForPort(port)
-  const load = h2load(port, 8)
+  const result = load(port, 8)
   await pause(1_500)
   for (let i = 0; i < 3; i++) {
     const reload = spawn(process.execPath, [cli, 'reload', '--pid', String(supervisor.pid)])
     expect((await once(reload, 'exit'))[0]).toBe(0)
     await pause(1_500)
   }
-  const result = await load
+  const counts = await result
   supervisor.kill('SIGTERM')
   expect((await exited)[0]).toBe(0)
-  return { ...result, received: received() }
+  return { ...counts, received: received() }
 }
 
 function table(title: string, results: Run[]): void {

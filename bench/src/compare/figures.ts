@@ -1,7 +1,7 @@
 // The measured figures of the comparison: loss under load, drain tail, idle-socket cost and
 // throughput, each peer in its own process, alternating with bare node:http where it is a ratio.
 import { once } from 'node:events'
-import { RawClient } from '@lameduck/test-utils'
+import { h2load, RawClient } from '@lameduck/test-utils'
 import autocannon from 'autocannon'
 import { idleSockets, median, shutdownUnderLoad } from '../harness.js'
 import { inFlight, type Peer, startPeer, within } from './peer-process.js'
@@ -18,6 +18,25 @@ export async function lostUnderLoad(peer: Peer) {
     )
     return { ok: result.ok, lost: result.lost.length + result.non2xx }
   } finally {
+    await p.kill()
+  }
+}
+
+/**
+ * HTTP/2 streams h2load saw fail (it never retries) when SIGTERM arrives 2 s into 8 s of
+ * 20 connections × 10 concurrent streams over h2c, with a 3 s deadline: a peer that leaves
+ * sessions open has to cut them before h2load is done.
+ */
+export async function h2loadErrored(peer: Peer): Promise<number> {
+  const p = await startPeer(peer, { timeout: 3_000, protocol: 'h2' })
+  const run = h2load(p.port, { path: '/fast', seconds: 8 })
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 2_000))
+    p.terminate()
+    const { failed } = await run.done
+    return failed
+  } finally {
+    run.kill()
     await p.kill()
   }
 }

@@ -1,6 +1,6 @@
 // pnpm bench:compare: lameduck and its peers side by side, in one run: the conformance matrix, the
 // measured figures and the reload rows, printed and written to docs/benchmarks.md.
-// `pnpm bench:compare conformance figures reload shutdown-chart` runs only those sections (and
+// `pnpm bench:compare conformance figures h2load reload shutdown-chart` runs only those sections (and
 // writes no tables; the reload and shutdown-chart sections always write their charts).
 import { reloadChart, shutdownChart } from '../charts/charts.js'
 import type { Timeline } from '../charts/timeline.js'
@@ -11,6 +11,7 @@ import { CASES, type Outcome } from './cases.js'
 import {
   endedAfterDeadline,
   exitTail,
+  h2loadErrored,
   idleCost,
   lostUnderLoad,
   throughputRatio,
@@ -109,6 +110,21 @@ if (want('figures')) {
       'throughput vs bare (median of 4 alternating pairs of 2 s)',
     ],
     rows,
+  )
+}
+
+if (want('h2load')) {
+  const errored = Object.fromEntries(PEERS.map((peer) => [peer, [] as number[]])) as Record<
+    Peer,
+    number[]
+  >
+  for (let run = 0; run < 5; run++) {
+    for (const peer of PEERS) errored[peer].push(await h2loadErrored(peer))
+  }
+  table(
+    'HTTP/2 streams during the drain: h2load -c 20 -m 10 for 8 s over h2c, SIGTERM 2 s in, 3 s deadline',
+    ['', 'streams failed per run (5 runs, alternating peers)'],
+    PEERS.map((peer) => [LABELS[peer], errored[peer].join(' ')]),
   )
 }
 

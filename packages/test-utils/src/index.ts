@@ -15,6 +15,7 @@ export {
   maxConcurrentStreams,
   RawH2Client,
 } from './h2-raw-client.js'
+export { type H2loadResult, type H2loadRun, h2load } from './h2load.js'
 export { keepAliveLoad, type Load, type LoadClient, type LoadResult, p99 } from './load.js'
 export { connectOutcome, RawClient, type RawResponse } from './raw-client.js'
 export { serveContract } from './serve.js'
