@@ -3,6 +3,7 @@
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { connect as connectHttp2 } from 'node:http2'
+import { SHUTDOWN_WAITS } from '@lameduck/core'
 import { startFixture } from '@lameduck/test-utils'
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
@@ -96,7 +97,11 @@ describe('examples', { timeout: 20_000 }, () => {
     expect(options.delay).toBeGreaterThanOrEqual(
       readiness.periodSeconds * readiness.failureThreshold * 1_000 + propagation,
     )
-    const worstCase = options.timeout + hooks.length * options.hookTimeout
+    const worstCase =
+      options.timeout +
+      hooks.length * options.hookTimeout +
+      SHUTDOWN_WAITS.forcedClose +
+      SHUTDOWN_WAITS.flush
     expect(pod.terminationGracePeriodSeconds * 1_000).toBeGreaterThan(worstCase)
   })
 })

@@ -1,5 +1,5 @@
-// `@lameduck/core/adapter`: what a framework adapter builds on, kept out of the root export that
-// applications import.
+// `@lameduck/core/adapter`: what framework adapters and the `lameduck run` supervisor build on,
+// kept out of the root export that applications import.
 export { silentLogger } from './logger.js'
 export { validateDuration, validateLogger } from './options.js'
 export {
@@ -11,3 +11,11 @@ export {
   ROUTE_DEFAULTS,
   type RouteOption,
 } from './routes.js'
+export {
+  type DrainRequest,
+  isDrainRequest,
+  isWorkerReport,
+  WORKER_ENV,
+  WORKER_MESSAGE,
+  type WorkerReport,
+} from './worker-protocol.js'

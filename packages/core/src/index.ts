@@ -21,6 +21,11 @@ export {
   type State,
 } from './lameduck.js'
 export type { Logger } from './logger.js'
-export { DEFAULTS, type LameduckOptions, type ShutdownSignal } from './options.js'
-export { type ListenOptions, WORKER_ENV } from './supervised.js'
+export {
+  DEFAULTS,
+  type LameduckOptions,
+  SHUTDOWN_WAITS,
+  type ShutdownSignal,
+} from './options.js'
 export { closeWebSocketsOnDrain, type WebSocketServerLike } from './websockets.js'
+export type { ListenOptions } from './worker-protocol.js'

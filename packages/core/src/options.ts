@@ -67,6 +67,14 @@ export const DEFAULTS: ResolvedOptions = Object.freeze({
   logger: silentLogger,
 })
 
+/**
+ * The bounded waits that come on top of `timeout` and the hook timeouts, in ms: `forcedClose` for
+ * sockets destroyed at the deadline to report their close, then, before lameduck exits the
+ * process, `flush` for the logger. The longest from a signal to the exit is `timeout` + the hook
+ * timeouts + both.
+ */
+export const SHUTDOWN_WAITS = Object.freeze({ forcedClose: 1_000, flush: 1_000 })
+
 const SIGNALS: ReadonlySet<string> = new Set<ShutdownSignal>([
   'SIGTERM',
   'SIGINT',
@@ -85,7 +93,8 @@ export function validateOptions(input: unknown): ResolvedOptions {
   }
   const options = input as Record<string, unknown>
   for (const key of Object.keys(options)) {
-    if (!(key in DEFAULTS)) {
+    // Own keys only: `key in DEFAULTS` would take `toString` and the rest of Object.prototype.
+    if (!Object.hasOwn(DEFAULTS, key)) {
       throw new InvalidOptionError(key, `one of ${Object.keys(DEFAULTS).join(', ')}`, 'unknown key')
     }
   }

@@ -1,7 +1,7 @@
 // The docs must tell the truth about the code: option defaults and error codes.
 import { readFileSync } from 'node:fs'
 import * as core from '@lameduck/core'
-import { DEFAULTS, ERROR_CODES, LameduckError } from '@lameduck/core'
+import { DEFAULTS, ERROR_CODES, LameduckError, SHUTDOWN_WAITS } from '@lameduck/core'
 import { describe, expect, it } from 'vitest'
 
 const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8')
@@ -39,5 +39,24 @@ describe('documentation', () => {
       .map(([name, value]) => [(value as unknown as { code: string }).code, name])
     expect(rows.sort()).toEqual(classes.sort())
     expect(rows.map(([code]) => code).sort()).toEqual([...ERROR_CODES].sort())
+  })
+
+  it("counts lameduck's own bounded waits wherever it says how long a shutdown can take", () => {
+    const extra = `+ ${(SHUTDOWN_WAITS.forcedClose + SHUTDOWN_WAITS.flush) / 1_000} s`
+    const files = [
+      '../README.md',
+      ...['options', 'kubernetes', 'getting-started', 'faq', 'systemd'].map(
+        (name) => `../../../docs/${name}.md`,
+      ),
+    ]
+    const sentences = files.flatMap((path) =>
+      read(path)
+        .replaceAll(/\s+/g, ' ')
+        .split(/(?<=[.:;]) /)
+        .filter((sentence) => /hook timeouts/.test(sentence))
+        .map((sentence) => [path, sentence]),
+    )
+    expect(sentences.length).toBeGreaterThanOrEqual(files.length)
+    for (const [path, sentence] of sentences) expect(`${path}: ${sentence}`).toContain(extra)
   })
 })

@@ -45,6 +45,10 @@ describe('options', () => {
     [{ logger: { info() {} } }, 'logger', 'debug, info, warn and error methods', 'object'],
     [{ delay: 5_000, timeout: 5_000 }, 'delay', 'less than timeout (5000)', 'number 5000'],
     [{ timeot: 5_000 }, 'timeot', 'one of timeout, delay, idleGrace', 'unknown key'],
+    // Inherited names are not options either.
+    [{ toString: 1 }, 'toString', 'one of timeout, delay, idleGrace', 'unknown key'],
+    [{ hasOwnProperty: 1 }, 'hasOwnProperty', 'one of timeout', 'unknown key'],
+    [JSON.parse('{"__proto__": {}}'), '__proto__', 'one of timeout', 'unknown key'],
   ])('rejects %j with a typed error naming %s', (options, option, expected, received) => {
     const error = thrown(() => lameduck(options as never)) as InvalidOptionError
     expect(error).toBeInstanceOf(InvalidOptionError)

@@ -54,6 +54,20 @@ describe('signals (real child processes)', { timeout: 15_000 }, () => {
     })
   }
 
+  it('flushes the logger before it exits, so the last lines are not lost', async () => {
+    const child = await startFixture(fixture('server.mjs'), { flush: 'async' })
+    child.process.kill('SIGTERM')
+    expect(await child.exit).toEqual({ code: 0, signal: null })
+    expect(child.lines).toContain('log: lameduck: shutdown complete')
+  })
+
+  it('exits even when the logger never finishes flushing', async () => {
+    const child = await startFixture(fixture('server.mjs'), { flush: 'stuck' })
+    child.process.kill('SIGTERM')
+    expect(await child.exit).toEqual({ code: 0, signal: null })
+    expect(child.lines).toContain('hook ran')
+  })
+
   it('leaves signals alone when signals is false', async () => {
     const child = await startFixture(fixture('server.mjs'), { options: { signals: false } })
     child.process.kill('SIGTERM')

@@ -3,7 +3,7 @@ import { connect as connectHttp2 } from 'node:http2'
 import { Writable } from 'node:stream'
 import { InvalidStateError } from '@lameduck/core'
 import graceful, { lameduckFastify } from '@lameduck/fastify'
-import { inFlight, RawClient, startFixture } from '@lameduck/test-utils'
+import { get, inFlight, RawClient, startFixture } from '@lameduck/test-utils'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { describe, expect, it, onTestFinished } from 'vitest'
@@ -38,6 +38,47 @@ describe('@lameduck/fastify', () => {
     await expect(app.register(graceful, { timeout: -1 })).rejects.toMatchObject({
       code: 'LAMEDUCK_ERR_INVALID_OPTION',
       option: 'timeout',
+    })
+  })
+
+  it("takes Fastify's own register options: prefix, logLevel and logSerializers", async () => {
+    const lines: Record<string, unknown>[] = []
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(JSON.parse(String(chunk)))
+        done()
+      },
+    })
+    const app = Fastify({ logger: { level: 'info', stream } })
+    await app.register(graceful, {
+      signals: false,
+      prefix: '/internal',
+      logLevel: 'debug',
+      logSerializers: { reason: (reason: string) => `because ${reason}` },
+    })
+    const port = await listen(app)
+    expect((await get(port, '/internal/healthz')).status).toBe(200)
+    expect((await get(port, '/healthz')).status).toBe(404)
+    await app.graceful.shutdown('test')
+    const own = lines.filter((line) => line.name === 'lameduck')
+    // Debug lines get through although the app logs from info up: lameduck's child has its level.
+    expect(own).toContainEqual(expect.objectContaining({ level: 20, phase: 'drain' }))
+    expect(own).toContainEqual(
+      expect.objectContaining({ msg: 'lameduck: draining', reason: 'because test' }),
+    )
+  })
+
+  it.each([
+    [{ prefix: 'internal' }, 'prefix'],
+    [{ logLevel: 'loud' }, 'logLevel'],
+  ])('rejects the register option %j with a typed error', async (options, option) => {
+    const app = Fastify()
+    onTestFinished(() => app.close())
+    await expect(
+      app.register(graceful, { signals: false, ...options } as never),
+    ).rejects.toMatchObject({
+      code: 'LAMEDUCK_ERR_INVALID_OPTION',
+      option,
     })
   })
 

@@ -2,7 +2,13 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { once } from 'node:events'
 import { realpathSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { WORKER_ENV, WorkerFailedError } from '@lameduck/core'
+import { WorkerFailedError } from '@lameduck/core'
+import {
+  type DrainRequest,
+  isWorkerReport,
+  WORKER_ENV,
+  WORKER_MESSAGE,
+} from '@lameduck/core/adapter'
 import type { BoundSocket } from './sockets.js'
 
 export type WorkerState = 'starting' | 'ready' | 'draining' | 'exited'
@@ -71,12 +77,13 @@ export function spawnWorker(options: SpawnOptions): Worker {
       () => reject(new WorkerFailedError(child.pid, `not ready after ${options.readyTimeout} ms`)),
       options.readyTimeout,
     )
-    child.on('message', (message: { lameduck?: string }) => {
-      if (message?.lameduck === 'ready') {
+    child.on('message', (message: unknown) => {
+      if (!isWorkerReport(message)) return
+      if (message.lameduck === WORKER_MESSAGE.ready) {
         clearTimeout(timer)
         if (state === 'starting') state = 'ready'
         resolve()
-      } else if (message?.lameduck === 'failed') {
+      } else {
         clearTimeout(timer)
         reject(
           new WorkerFailedError(
@@ -112,7 +119,8 @@ export function spawnWorker(options: SpawnOptions): Worker {
         const signal = () => child.kill('SIGTERM')
         // One not ready yet may not follow the supervisor yet: SIGTERM reaches its signal handler.
         if (child.connected && state !== 'starting') {
-          child.send({ lameduck: 'drain', reason }, (error) => error && signal())
+          const request: DrainRequest = { lameduck: WORKER_MESSAGE.drain, reason }
+          child.send(request, (error) => error && signal())
         } else signal()
         state = 'draining'
         const timer = setTimeout(() => child.kill('SIGKILL'), killAfter)

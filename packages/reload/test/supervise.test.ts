@@ -1,5 +1,5 @@
 import { once } from 'node:events'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -89,6 +89,18 @@ describe('supervise()', { timeout: 20_000 }, () => {
     await expect(supervise({ entry, listen: [{ host: '127.0.0.1', port }] })).rejects.toMatchObject(
       { code: 'LAMEDUCK_ERR_LISTEN', message: expect.stringContaining(`${port}`) },
     )
+  })
+
+  it('leaves the exit to an app with signals: false, after draining it', async () => {
+    const exitedFile = join(mkdtempSync(join(tmpdir(), 'lameduck-test-')), 'exited')
+    const supervisor = await supervise({
+      entry: fileURLToPath(new URL('./fixtures/signals-false-app.mjs', import.meta.url)),
+      listen: [{ host: '127.0.0.1', port: 0 }],
+      env: { EXITED_FILE: exitedFile },
+    })
+    expect(await text(supervisor.status().listening[0]!.port)).toBe('ok')
+    expect(await supervisor.stop()).toEqual({ ok: true })
+    expect(readFileSync(exitedFile, 'utf8')).toBe('app, ok true')
   })
 
   it('parses --listen forms', () => {
