@@ -3,7 +3,7 @@
 // it (`ld.listen()` and following the supervisor). The supervisor's side is @lameduck/reload.
 import { Server as TLSServer } from 'node:tls'
 import type { AttachableServer } from './connections.js'
-import { InvalidOptionError } from './errors.js'
+import { InvalidOptionError, ListenError } from './errors.js'
 import type { CheckResult, Readiness } from './health.js'
 import type { Logger } from './logger.js'
 import { exitAfter } from './signals.js'
@@ -109,10 +109,15 @@ export async function listenAsWorker(
   target.attach(server)
   const ticketKeys = inheritedTicketKeys()
   if (ticketKeys !== undefined && server instanceof TLSServer) server.setTicketKeys(ticketKeys)
+  const address = fd === undefined ? `${host ?? ''}:${port}` : `fd ${fd}`
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    const failed = (error: Error) =>
+      reject(
+        new ListenError(address, `Cannot listen on ${address}: ${error.message}`, { cause: error }),
+      )
+    server.once('error', failed)
     const done = () => {
-      server.off('error', reject)
+      server.off('error', failed)
       resolve()
     }
     if (fd !== undefined) server.listen({ fd, backlog }, done)

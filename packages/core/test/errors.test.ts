@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import * as core from '@lameduck/core'
 import {
   ControlError,
   InvalidOptionError,
@@ -41,5 +43,28 @@ describe('errors', () => {
       pid: 42,
       message: 'worker 42 timed out',
     })
+  })
+
+  it('are the only errors the published packages throw or reject with', () => {
+    const packages = new URL('../../', import.meta.url)
+    const classes = Object.entries(core)
+      .filter(
+        ([, value]) =>
+          typeof value === 'function' &&
+          // Not instanceof: LameduckError's brand check is for instances, not prototypes.
+          Object.prototype.isPrototypeOf.call(LameduckError.prototype, value.prototype),
+      )
+      .map(([name]) => name)
+    const thrown = new Set<string>()
+    for (const name of ['core', 'express', 'fastify', 'koa', 'reload']) {
+      const src = new URL(`${name}/src/`, packages)
+      for (const file of readdirSync(src, { recursive: true, encoding: 'utf8' })) {
+        if (!file.endsWith('.ts')) continue
+        const text = readFileSync(new URL(file, src), 'utf8')
+        for (const match of text.matchAll(/(?:throw|reject\()\s*new (\w+)/g)) thrown.add(match[1]!)
+      }
+    }
+    expect(thrown.size).toBeGreaterThanOrEqual(4)
+    expect([...thrown].filter((name) => !classes.includes(name))).toEqual([])
   })
 })

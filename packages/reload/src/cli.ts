@@ -3,7 +3,7 @@
 import { constants } from 'node:os'
 import { parseArgs } from 'node:util'
 import { InvalidOptionError } from '@lameduck/core'
-import { defaultControlPath, findControlPath, sendControl, serveControl } from './control.js'
+import { defaultControlPath, findControlPath, sendControl } from './control.js'
 import { stderrLogger } from './log.js'
 import { type ListenAddress, parseListen } from './options.js'
 import { type Supervisor, supervise } from './supervisor.js'
@@ -57,6 +57,7 @@ async function run(argv: string[]): Promise<number> {
   process.on('SIGTERM', () => onStop('SIGTERM'))
   process.on('SIGINT', () => onStop('SIGINT'))
 
+  const controlPath = values.control ?? defaultControlPath()
   supervisor = await supervise({
     entry,
     args,
@@ -65,11 +66,10 @@ async function run(argv: string[]): Promise<number> {
     readyTimeout: number(values['ready-timeout']),
     drainTimeout: number(values['drain-timeout']),
     killGrace: number(values['kill-grace']),
+    control: controlPath,
     logger: stderrLogger,
   })
   const running = supervisor
-  const controlPath = values.control ?? defaultControlPath()
-  const controlServer = await serveControl(running, controlPath)
   const { generation, listening } = running.status()
   stderrLogger.info(
     { pid: process.pid, generation, listening, control: controlPath },
@@ -88,10 +88,7 @@ async function run(argv: string[]): Promise<number> {
         return
       }
       stopping = true
-      running.stop().then(({ ok }) => {
-        controlServer.close()
-        resolve(ok ? 0 : 1)
-      })
+      running.stop().then(({ ok }) => resolve(ok ? 0 : 1))
     }
     if (stopSignal !== undefined) onStop(stopSignal)
   })

@@ -37,7 +37,11 @@ export interface SuperviseOptions {
   killGrace?: number | undefined
   /** Respawn backoff for workers that die while serving, in ms. @default { min: 100, max: 30000 } */
   respawnBackoff?: { min: number; max: number } | undefined
-  /** Where `lameduck reload` and `lameduck status` reach the supervisor (a Unix socket path). */
+  /**
+   * A Unix socket path to serve `lameduck reload` and `lameduck status` on, owner-only (see
+   * `defaultControlPath()`); none when undefined. A symlink, a path another user owns, or a
+   * directory another user owns or may write to is refused with a `ControlError`.
+   */
   control?: string | undefined
   /** A pino-compatible logger. @default a silent logger */
   logger?: Logger | undefined
@@ -119,13 +123,20 @@ export function validateSupervise(input: SuperviseOptions): ResolvedSupervise {
     drainTimeout: duration('drainTimeout', input.drainTimeout, 30_000),
     killGrace: duration('killGrace', input.killGrace, 2_000),
     respawnBackoff: { min, max },
-    control: input.control,
+    control: controlPath(input.control),
     logger: validateLogger('logger', input.logger),
   }
 }
 
 function duration(name: string, value: unknown, fallback: number): number {
   return value === undefined ? fallback : validateDuration(name, value, 1)
+}
+
+function controlPath(value: unknown): string | undefined {
+  if (value !== undefined && (typeof value !== 'string' || value === '')) {
+    throw new InvalidOptionError('control', 'a Unix socket path', value)
+  }
+  return value
 }
 
 function strings(name: string, value: unknown): readonly string[] {

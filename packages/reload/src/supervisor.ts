@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import type { Server } from 'node:net'
 import type { Logger } from '@lameduck/core'
+import { serveControl } from './control.js'
 import { type ResolvedSupervise, type SuperviseOptions, validateSupervise } from './options.js'
 import { activatedSockets, type BoundSocket, bindSockets } from './sockets.js'
 import { spawnWorker, type Worker } from './worker.js'
@@ -153,6 +155,7 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
         // reset when the supervisor exits.
         for (const socket of sockets) socket.close()
         const codes = await drained
+        control?.close()
         return { ok: codes.every((code) => code === 0) }
       })()
       return stopping
@@ -173,9 +176,13 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
     },
   }
 
+  let control: Server | undefined
   try {
+    // Before any worker starts: a control path that is not safe to use stops everything here.
+    if (options.control !== undefined) control = await serveControl(supervisor, options.control)
     current = await startGeneration()
   } catch (error) {
+    control?.close()
     for (const socket of sockets) socket.close()
     throw error
   }

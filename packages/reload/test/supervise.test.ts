@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { type AddressInfo, createServer } from 'node:net'
@@ -101,6 +102,22 @@ describe('supervise()', { timeout: 20_000 }, () => {
     expect(await text(supervisor.status().listening[0]!.port)).toBe('ok')
     expect(await supervisor.stop()).toEqual({ ok: true })
     expect(readFileSync(exitedFile, 'utf8')).toBe('app, ok true')
+  })
+
+  it('lameduck run without an app fails with an InvalidOptionError and the usage', async () => {
+    const cli = fileURLToPath(new URL('../dist/cli.mjs', import.meta.url))
+    const run = spawn(process.execPath, [cli, 'run', '--listen', '127.0.0.1:0'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    let stderr = ''
+    run.stderr!.on('data', (chunk) => {
+      stderr += chunk
+    })
+    // 'close', not 'exit': stderr is read to its end.
+    const [code] = await once(run, 'close')
+    expect(code).toBe(1)
+    expect(stderr).toMatch(/^lameduck: Invalid option "app": expected the app to run/)
+    expect(stderr).toContain('usage:')
   })
 
   it('parses --listen forms', () => {
