@@ -1,7 +1,8 @@
 // pnpm bench:compare: lameduck and its peers side by side, in one run: the conformance matrix, the
 // measured figures and the reload rows, printed and written to docs/benchmarks.md.
 // `pnpm bench:compare conformance figures reload` runs only those sections (and writes nothing).
-import { median, round } from '../harness.js'
+import { median } from '@lameduck/test-utils'
+import { round } from '../harness.js'
 import { RELOAD_HEAD, reloadRows } from '../reload.js'
 import { machine, markdownTable, packageVersion, writeSection } from '../report.js'
 import { CASES, type Outcome } from './cases.js'

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { Pool } from 'undici'
+import { percentile } from './stats.js'
 
 export type LoadClient = 'undici' | 'node-agent'
 
@@ -125,9 +126,6 @@ function agentSender(port: number, connections: number, tls: boolean): Sender {
 
 /** The 99th percentile latency, in ms, of the requests that started within [from, to). */
 export function p99(result: LoadResult, from = 0, to = Number.POSITIVE_INFINITY): number {
-  const window = result.latencies
-    .filter(({ at }) => at >= from && at < to)
-    .map(({ ms }) => ms)
-    .sort((a, b) => a - b)
-  return window.length === 0 ? 0 : window[Math.floor(window.length * 0.99)]!
+  const window = result.latencies.filter(({ at }) => at >= from && at < to).map(({ ms }) => ms)
+  return percentile(window, 99)
 }
