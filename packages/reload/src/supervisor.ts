@@ -145,16 +145,15 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
     stop() {
       stopping ??= (async () => {
         logger.info({ workers: current.length + retiring.size }, 'lameduck: stopping')
-        const all = [...current, ...retiring]
-        const drained = Promise.all(
-          all.map((w) => w.drain('stop', options.drainTimeout + options.killGrace)),
-        )
         // The workers keep their copies of the socket until their drain closes their listeners
-        // (after any readiness delay). Closing ours now means that, from then on, a new
+        // (after any readiness delay). Closing ours first means that, once they have, a new
         // connection is refused instead of waiting in a backlog nobody accepts from and being
         // reset when the supervisor exits.
         for (const socket of sockets) socket.close()
-        const codes = await drained
+        const all = [...current, ...retiring]
+        const codes = await Promise.all(
+          all.map((w) => w.drain('stop', options.drainTimeout + options.killGrace)),
+        )
         control?.close()
         return { ok: codes.every((code) => code === 0) }
       })()

@@ -33,6 +33,8 @@ export interface LoadResult {
 export interface Load {
   /** Resolves when every loop has ended: refused by a closed server, or stopped. */
   readonly done: Promise<LoadResult>
+  /** Resolves once `count` more requests have been answered, so a test paces on the load itself. */
+  answered(count: number): Promise<void>
   stop(): Promise<LoadResult>
 }
 
@@ -44,6 +46,15 @@ export function keepAliveLoad(options: LoadOptions): Load {
   const send =
     client === 'undici' ? undiciSender(port, connections, tls) : agentSender(port, connections, tls)
   let stopped = false
+  let answered = 0
+  const waiters: { at: number; resolve: () => void }[] = []
+  const onAnswer = () => {
+    answered++
+    for (const waiter of waiters.filter((w) => w.at <= answered)) {
+      waiters.splice(waiters.indexOf(waiter), 1)
+      waiter.resolve()
+    }
+  }
   const timer = setTimeout(() => {
     stopped = true
   }, maxDuration)
@@ -56,6 +67,7 @@ export function keepAliveLoad(options: LoadOptions): Load {
         result.latencies.push({ at, ms: performance.now() - at })
         if (status >= 200 && status < 300) result.ok++
         else result.non2xx++
+        onAnswer()
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code ?? String(error)
         if (code === 'ECONNREFUSED') {
@@ -74,6 +86,9 @@ export function keepAliveLoad(options: LoadOptions): Load {
   })
   return {
     done,
+    answered(count) {
+      return new Promise((resolve) => waiters.push({ at: answered + count, resolve }))
+    },
     stop() {
       stopped = true
       return done
