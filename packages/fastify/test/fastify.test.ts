@@ -14,6 +14,18 @@ async function listen(app: FastifyInstance) {
   return (app.server.address() as { port: number }).port
 }
 
+/** A Fastify app logging from info up, its lines kept as objects. */
+function loggingApp() {
+  const lines: Record<string, unknown>[] = []
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)))
+      done()
+    },
+  })
+  return { app: Fastify({ logger: { level: 'info', stream } }), lines }
+}
+
 async function client(port: number) {
   const raw = await RawClient.connect(port)
   onTestFinished(() => raw.close())
@@ -42,14 +54,7 @@ describe('@lameduck/fastify', () => {
   })
 
   it("takes Fastify's own register options: prefix, logLevel and logSerializers", async () => {
-    const lines: Record<string, unknown>[] = []
-    const stream = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(JSON.parse(String(chunk)))
-        done()
-      },
-    })
-    const app = Fastify({ logger: { level: 'info', stream } })
+    const { app, lines } = loggingApp()
     await app.register(graceful, {
       signals: false,
       prefix: '/internal',
@@ -164,14 +169,7 @@ describe('@lameduck/fastify', () => {
   })
 
   it('logs through a child of fastify.log', async () => {
-    const lines: Record<string, unknown>[] = []
-    const stream = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(JSON.parse(String(chunk)))
-        done()
-      },
-    })
-    const app = Fastify({ logger: { level: 'info', stream } })
+    const { app, lines } = loggingApp()
     await app.register(graceful, { signals: false })
     await listen(app)
     await app.graceful.shutdown()
