@@ -71,6 +71,13 @@ describe('@lameduck/fastify', () => {
     expect(own).toContainEqual(
       expect.objectContaining({ msg: 'lameduck: draining', reason: 'because test' }),
     )
+    // The health routes log at logLevel too: their request lines show (at 'warn' they would not).
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        msg: 'incoming request',
+        req: expect.objectContaining({ url: '/internal/healthz' }),
+      }),
+    )
   })
 
   it.each([

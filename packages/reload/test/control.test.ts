@@ -161,6 +161,12 @@ describe('the control socket', { timeout: 15_000 }, () => {
     expect(await sendControl(path, 'status')).toMatchObject({ pid: process.pid })
   })
 
+  it('sendControl rejects with a ControlError when nothing answers', async () => {
+    const error = await sendControl(join(runtimeDir, 'nobody.sock'), 'status').catch((e) => e)
+    expect(error).toBeInstanceOf(ControlError)
+    expect(error).toMatchObject({ cause: { code: 'ENOENT' } })
+  })
+
   it("lameduck reload only finds the caller's own supervisors", async () => {
     mkdirSync(join(runtimeDir, 'lameduck'), { mode: 0o700 })
     // A live pid (this process) with a socket that another user put there.
