@@ -3,6 +3,7 @@
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { connect as connectHttp2 } from 'node:http2'
+import { SHUTDOWN_WAITS } from '@lameduck/core'
 import { startFixture } from '@lameduck/test-utils'
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
@@ -98,10 +99,14 @@ describe('examples', { timeout: 20_000 }, () => {
     // The listener stays open for the sleep and then `delay`, while endpoints update.
     const propagation = 2_000
     expect(sleep + options.delay).toBeGreaterThanOrEqual(propagation)
-    // The grace period counts from preStop; at the deadline lameduck waits up to 1 s more for
-    // destroyed sockets to close, then runs the hooks.
-    const forcedCloseWait = 1_000
-    const worstCase = sleep + options.timeout + forcedCloseWait + hooks.length * options.hookTimeout
+    // The grace period counts from preStop; past the deadline lameduck's own waits are bounded
+    // (destroyed sockets closing, the logger flushing).
+    const worstCase =
+      sleep +
+      options.timeout +
+      hooks.length * options.hookTimeout +
+      SHUTDOWN_WAITS.forcedClose +
+      SHUTDOWN_WAITS.flush
     expect(pod.terminationGracePeriodSeconds * 1_000).toBeGreaterThan(worstCase)
   })
 })

@@ -1,16 +1,31 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { once } from 'node:events'
 import { connect, type Socket } from 'node:net'
-import { keepAliveLoad, type LoadClient, type LoadResult } from '@lameduck/test-utils'
+import type { ShutdownReport } from '@lameduck/core'
+import { keepAliveLoad, type LoadClient, type LoadResult, median } from '@lameduck/test-utils'
 
 export type Variant = 'bare' | 'lameduck'
 export type Framework = 'fastify' | 'express' | 'koa' | 'h2' | 'ws'
 /** node:http bare or with lameduck, or a framework app without and with its adapter. */
 export type Mode = Variant | `${Framework}-${Variant}`
 
+/** What each command of the bench's IPC dialect (ipc.mjs) answers. */
+export interface Answers {
+  heap: { heap: number }
+  cpu: { micros: number }
+  connections: { connections: number }
+  /** server.mjs only: shuts the server down in process. */
+  shutdown: { ms: number; report: ShutdownReport }
+}
+
+/** Sends one command to a child server and resolves with its answer. */
+export type Ask<C extends keyof Answers = keyof Answers> = <K extends C>(
+  command: K,
+) => Promise<Answers[K]>
+
 export interface ServerProcess {
   port: number
-  ask<T = Record<string, unknown>>(command: 'heap' | 'connections' | 'shutdown' | 'cpu'): Promise<T>
+  ask: Ask
   stop(): Promise<void>
 }
 
@@ -36,15 +51,15 @@ export async function startServer(mode: Mode, idleGrace = 1_000): Promise<Server
 }
 
 /** Sends a child a command over IPC; the answer is the message that carries the same id. */
-export function ipcAsk(child: ChildProcess) {
+export function ipcAsk(child: ChildProcess): Ask {
   let next = 0
-  return <T>(command: string): Promise<T> => {
+  return <K extends keyof Answers>(command: K): Promise<Answers[K]> => {
     const id = ++next
     return new Promise((resolve) => {
       const onMessage = (message: { id?: number }) => {
         if (message.id !== id) return
         child.off('message', onMessage)
-        resolve(message as T)
+        resolve(message as unknown as Answers[K])
       }
       child.on('message', onMessage)
       child.send({ id, command })
@@ -88,17 +103,6 @@ export async function idleSockets(port: number, count: number, batch = 250): Pro
     sockets.push(...opened)
   }
   return sockets
-}
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
-
-export function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 }
 
 export const round = (value: number, digits = 1) => Number(value.toFixed(digits))

@@ -3,11 +3,6 @@ import { type ClientHttp2Session, connect } from 'node:http2'
 import { WebSocket } from 'ws'
 import { alternatePairs, round, type ServerProcess, startServer } from './harness.js'
 
-interface ShutdownAnswer {
-  ms: number
-  report: { ok: boolean; sockets: { forced: number } }
-}
-
 /** Shutdown time with `count` open WebSockets, each closed with 1001 at drain start. */
 export async function websocketShutdown(count: number) {
   const server = await startServer('ws-lameduck')
@@ -18,7 +13,7 @@ export async function websocketShutdown(count: number) {
     clients.push(...batch)
   }
   const closed = Promise.all(clients.map((client) => once(client, 'close')))
-  const { ms, report } = await server.ask<ShutdownAnswer>('shutdown')
+  const { ms, report } = await server.ask('shutdown')
   await closed
   await server.stop()
   return { count, ms: round(ms), ok: report.ok, forced: report.sockets.forced }
@@ -34,7 +29,7 @@ export async function http2Shutdown(count: number) {
     sessions.push(...batch)
   }
   for (const session of sessions) session.on('error', () => {})
-  const { ms, report } = await server.ask<ShutdownAnswer>('shutdown')
+  const { ms, report } = await server.ask('shutdown')
   for (const session of sessions) session.destroy()
   await server.stop()
   return { count, ms: round(ms), ok: report.ok, forced: report.sockets.forced }
@@ -53,7 +48,7 @@ export function http2Throughput(rounds: number, seconds: number) {
 async function load(server: ServerProcess, seconds: number) {
   const sessions = Array.from({ length: 10 }, () => connect(`http://127.0.0.1:${server.port}`))
   await Promise.all(sessions.map((session) => request(session)))
-  const before = await server.ask<{ micros: number }>('cpu')
+  const before = await server.ask('cpu')
   const until = performance.now() + seconds * 1_000
   let completed = 0
   const loop = async (session: ClientHttp2Session) => {
@@ -65,7 +60,7 @@ async function load(server: ServerProcess, seconds: number) {
   const started = performance.now()
   await Promise.all(sessions.flatMap((session) => Array.from({ length: 10 }, () => loop(session))))
   const elapsed = (performance.now() - started) / 1_000
-  const after = await server.ask<{ micros: number }>('cpu')
+  const after = await server.ask('cpu')
   for (const session of sessions) session.close()
   return { rate: completed / elapsed, cpu: (after.micros - before.micros) / completed }
 }

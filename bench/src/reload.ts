@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { median } from '@lameduck/test-utils'
 import autocannon from 'autocannon'
 import { recordAutocannon } from './charts/timeline.js'
-import { median, round } from './harness.js'
+import { round } from './harness.js'
 
 const app = fileURLToPath(new URL('./app.mjs', import.meta.url))
 const cli = fileURLToPath(new URL('../node_modules/@lameduck/reload/dist/cli.mjs', import.meta.url))

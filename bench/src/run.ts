@@ -1,8 +1,8 @@
 // pnpm bench: lameduck against bare node:http in one run, printed as tables and written to
 // docs/benchmarks.md with the machine and versions.
 import { readFileSync, writeFileSync } from 'node:fs'
-import type { LoadClient } from '@lameduck/test-utils'
-import { median, type Paired, round } from './harness.js'
+import { type LoadClient, median } from '@lameduck/test-utils'
+import { type Paired, round } from './harness.js'
 import { http2Shutdown, http2Throughput, websocketShutdown } from './long-lived.js'
 import { RELOAD_HEAD, reloadRows, steadyLoad, supervisorOverhead } from './reload.js'
 import { machine, markdownTable, packageVersion } from './report.js'

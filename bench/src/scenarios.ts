@@ -1,15 +1,13 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { lameduck } from '@lameduck/core'
-import { type LoadClient, RawClient } from '@lameduck/test-utils'
+import { type LoadClient, median, percentile, RawClient } from '@lameduck/test-utils'
 import autocannon from 'autocannon'
 import {
   alternatePairs,
   type Framework,
   idleSockets,
   type Mode,
-  median,
-  percentile,
   round,
   shutdownUnderLoad,
   startServer,
@@ -20,13 +18,13 @@ import {
 export function throughput(rounds: number, seconds: number, framework?: Framework) {
   return alternatePairs(rounds, async (variant) => {
     const server = await startServer(framework ? `${framework}-${variant}` : variant)
-    const before = await server.ask<{ micros: number }>('cpu')
+    const before = await server.ask('cpu')
     const result = await autocannon({
       url: `http://127.0.0.1:${server.port}/`,
       connections: 50,
       duration: seconds,
     })
-    const after = await server.ask<{ micros: number }>('cpu')
+    const after = await server.ask('cpu')
     await server.stop()
     return {
       rate: result.requests.average,
@@ -41,9 +39,9 @@ export async function memory(rounds: number, sockets: number) {
   for (let i = 0; i < rounds; i++) {
     for (const mode of ['bare', 'lameduck'] as const) {
       const server = await startServer(mode)
-      const before = await server.ask<{ heap: number }>('heap')
+      const before = await server.ask('heap')
       const open = await idleSockets(server.port, sockets)
-      const after = await server.ask<{ heap: number }>('heap')
+      const after = await server.ask('heap')
       perSocket[mode].push((after.heap - before.heap) / sockets)
       for (const socket of open) socket.destroy()
       await server.stop()
@@ -64,10 +62,7 @@ export async function idleClose(count: number, idleGrace: number, mode: Mode = '
   const server = await startServer(mode, idleGrace)
   const sockets = await idleSockets(server.port, count)
   const closed = Promise.all(sockets.map((s) => new Promise((r) => s.once('close', r))))
-  const { ms, report } = await server.ask<{
-    ms: number
-    report: { sockets: { idleClosed: number } }
-  }>('shutdown')
+  const { ms, report } = await server.ask('shutdown')
   await closed
   await server.stop()
   return { mode, count, idleGrace, ms: round(ms), beyondGrace: round(ms - idleGrace), report }
@@ -111,7 +106,7 @@ export async function lostUnderLoad(mode: Mode, client: LoadClient, idleGrace: n
   const result = await shutdownUnderLoad(
     server.port,
     client,
-    async () => (await server.ask<{ n: number }>('connections')).n,
+    async () => (await server.ask('connections')).connections,
     () => {
       shutdown = server.ask('shutdown')
     },

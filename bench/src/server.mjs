@@ -1,9 +1,10 @@
 // The server under measurement, in its own process so the load generator does not share its CPU
 // or heap. argv: mode and idleGrace. Modes: bare and lameduck (node:http), and
 // <framework>-bare / <framework>-lameduck for fastify, express, koa and h2 (node:http2), and
-// ws-lameduck (a WebSocket server). Talks to run.ts over IPC.
+// ws-lameduck (a WebSocket server). Answers the harness over IPC (ipc.mjs).
 import { createServer } from 'node:http'
 import { lameduck } from '@lameduck/core'
+import { answerCommands } from './ipc.mjs'
 
 const [mode = 'bare', grace = '1000'] = process.argv.slice(2)
 const [framework, variant] = mode.includes('-') ? mode.split('-') : ['node', mode]
@@ -77,25 +78,10 @@ async function start() {
 const { server, shutdown } = await start()
 server.keepAliveTimeout = 60_000
 
-const commands = {
-  heap() {
-    globalThis.gc()
-    globalThis.gc()
-    return { heap: process.memoryUsage().heapUsed }
-  },
-  cpu() {
-    const { user, system } = process.cpuUsage()
-    return { micros: user + system }
-  },
-  connections: () => new Promise((resolve) => server.getConnections((_e, n) => resolve({ n }))),
+answerCommands(server, {
   async shutdown() {
     const started = performance.now()
     const report = await shutdown()
     return { ms: performance.now() - started, report }
   },
-}
-
-process.on('message', async ({ id, command }) => {
-  process.send({ id, ...(await commands[command]()) })
 })
-process.send({ port: server.address().port })

@@ -2,7 +2,8 @@
 // that measure them: reloads under load (from the reload rows' own runs) and a shutdown under
 // load, lameduck beside bare server.close() and the peer that lost fewest requests.
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { PEERS, type Peer, startPeer, within } from '../compare/peer-process.js'
+import { within } from '@lameduck/test-utils'
+import { PEERS, type Peer, startPeer } from '../compare/peer-process.js'
 import { shutdownUnderLoad } from '../harness.js'
 import type { Reloader } from '../reload.js'
 import { type Panel, panelsChart } from './svg.js'
@@ -51,7 +52,7 @@ async function shutdownTimeline(peer: Peer) {
     const result = await shutdownUnderLoad(
       p.port,
       'undici',
-      async () => (await p.ask<{ connections: number }>('connections')).connections,
+      async () => (await p.ask('connections')).connections,
       () => {
         marks.push({ at: performance.now(), label: 'SIGTERM' })
         p.terminate()

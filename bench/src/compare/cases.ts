@@ -2,17 +2,10 @@
 // A case passes or fails on what a client observes; `detail` says what it saw.
 import { once } from 'node:events'
 import { connect as connectH2 } from 'node:http2'
-import { RawClient, type RawResponse } from '@lameduck/test-utils'
+import { inFlight, RawClient, type RawResponse, within } from '@lameduck/test-utils'
 import { WebSocket } from 'ws'
 import { endedAfterDeadline } from './figures.js'
-import {
-  inFlight,
-  type Peer,
-  type PeerOptions,
-  type PeerProcess,
-  startPeer,
-  within,
-} from './peer-process.js'
+import { type Peer, type PeerOptions, type PeerProcess, startPeer } from './peer-process.js'
 
 export interface Outcome {
   pass: boolean

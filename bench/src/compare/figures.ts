@@ -1,10 +1,10 @@
 // The measured figures of the comparison: loss under load, drain tail, idle-socket cost and
 // throughput, each peer in its own process, alternating with bare node:http where it is a ratio.
 import { once } from 'node:events'
-import { h2load, RawClient } from '@lameduck/test-utils'
+import { h2load, inFlight, median, RawClient, within } from '@lameduck/test-utils'
 import autocannon from 'autocannon'
-import { idleSockets, median, shutdownUnderLoad } from '../harness.js'
-import { inFlight, type Peer, startPeer, within } from './peer-process.js'
+import { idleSockets, shutdownUnderLoad } from '../harness.js'
+import { type Peer, startPeer } from './peer-process.js'
 
 /** Requests lost (failed or non-2xx) when SIGTERM arrives under a 50-connection undici load. */
 export async function lostUnderLoad(peer: Peer) {
@@ -13,7 +13,7 @@ export async function lostUnderLoad(peer: Peer) {
     const result = await shutdownUnderLoad(
       p.port,
       'undici',
-      async () => (await p.ask<{ connections: number }>('connections')).connections,
+      async () => (await p.ask('connections')).connections,
       () => p.terminate(),
     )
     return { ok: result.ok, lost: result.lost.length + result.non2xx }
@@ -94,9 +94,9 @@ export async function endedAfterDeadline(peer: Peer): Promise<number | undefined
 export async function idleCost(peer: Peer, count = 2_000) {
   const p = await startPeer(peer, { timeout: 3_000 })
   try {
-    const before = await p.ask<{ heap: number }>('heap')
+    const before = await p.ask('heap')
     const sockets = await idleSockets(p.port, count)
-    const after = await p.ask<{ heap: number }>('heap')
+    const after = await p.ask('heap')
     const closed = Promise.all(sockets.map((s) => once(s, 'close')))
     const started = performance.now()
     p.terminate()

@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { once } from 'node:events'
-import { RawClient } from '@lameduck/test-utils'
-import { ipcAsk } from '../harness.js'
+import type { ArrivalSource } from '@lameduck/test-utils'
+import { type Ask, ipcAsk } from '../harness.js'
 
 export const PEERS = [
   'lameduck',
@@ -24,11 +24,8 @@ export interface PeerOptions {
   delay?: number
 }
 
-export interface PeerProcess {
-  port: number
-  /** Resolves when the app has received a request for `path`. */
-  arrived(path: string): Promise<void>
-  ask<T>(command: 'heap' | 'cpu' | 'connections'): Promise<T>
+export interface PeerProcess extends ArrivalSource {
+  ask: Ask<'heap' | 'cpu' | 'connections'>
   /** Sends SIGTERM; `exited` then resolves with the ms from the signal to the process's exit. */
   terminate(): void
   readonly exited: Promise<number>
@@ -74,22 +71,4 @@ export async function startPeer(peer: Peer, options: PeerOptions = {}): Promise<
       await exit
     },
   }
-}
-
-/** Resolves with `promise`'s value, or `fallback` once `ms` have passed. */
-export function within<T, F>(promise: Promise<T>, ms: number, fallback: F): Promise<T | F> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<F>((resolve) => {
-    timer = setTimeout(() => resolve(fallback), ms)
-  })
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer))
-}
-
-/** Connects and sends `GET path`; resolves once the app has the request. */
-export async function inFlight(p: PeerProcess, path: string): Promise<RawClient> {
-  const raw = await RawClient.connect(p.port)
-  const inRequest = p.arrived(path.split('?')[0]!)
-  raw.send('GET', path)
-  await inRequest
-  return raw
 }

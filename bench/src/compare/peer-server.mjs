@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events'
 import { createServer as createH1Server } from 'node:http'
 import { createServer as createH2Server } from 'node:http2'
 import { WebSocketServer } from 'ws'
+import { answerCommands } from '../ipc.mjs'
 
 const [peer = 'bare', protocol = 'h1', timeoutArg = '1000', delayArg = '0'] = process.argv.slice(2)
 const timeout = Number(timeoutArg)
@@ -45,14 +46,6 @@ function handle(req, res) {
   }
   res.statusCode = 404
   res.end()
-}
-
-let connections = 0
-function countConnections(server) {
-  server.on('connection', (socket) => {
-    connections++
-    socket.once('close', () => connections--)
-  })
 }
 
 function createServer() {
@@ -178,17 +171,6 @@ const peers = {
 }
 
 const server = await peers[peer]()
-countConnections(server)
 // The IPC channel must not keep the process alive: exiting on its own is part of what we measure.
 process.channel.unref()
-process.on('message', ({ id, command }) => {
-  if (command === 'heap') {
-    globalThis.gc?.()
-    globalThis.gc?.()
-    process.send({ id, heap: process.memoryUsage().heapUsed })
-  } else if (command === 'cpu') {
-    const { user, system } = process.cpuUsage()
-    process.send({ id, micros: user + system })
-  } else if (command === 'connections') process.send({ id, connections })
-})
-process.send({ port: server.address().port })
+answerCommands(server)

@@ -2,9 +2,10 @@
 // measured figures and the reload rows, printed and written to docs/benchmarks.md.
 // `pnpm bench:compare conformance figures h2load reload shutdown-chart` runs only those sections (and
 // writes no tables; the reload and shutdown-chart sections always write their charts).
+import { median } from '@lameduck/test-utils'
 import { reloadChart, shutdownChart } from '../charts/charts.js'
 import type { Timeline } from '../charts/timeline.js'
-import { median, round } from '../harness.js'
+import { round } from '../harness.js'
 import { RELOAD_HEAD, type Reloader, reloadRows } from '../reload.js'
 import { machine, markdownTable, packageVersion, writeSection } from '../report.js'
 import { CASES, type Outcome } from './cases.js'

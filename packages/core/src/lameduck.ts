@@ -1,6 +1,5 @@
 import { Server as HttpServer } from 'node:http'
 import { Server as HttpsServer } from 'node:https'
-import { Server as TLSServer } from 'node:tls'
 import { type AttachableServer, type ConnectionTracker, trackConnections } from './connections.js'
 import { phaseChannel, reportChannel } from './diagnostics.js'
 import { InvalidOptionError, InvalidStateError } from './errors.js'
@@ -16,19 +15,17 @@ import {
 } from './health.js'
 import { type Hook, type HookResult, runHooks } from './hooks.js'
 import { isHttp2Server } from './http2.js'
-import { type LameduckOptions, validateDuration, validateOptions } from './options.js'
-import { followSupervisor, foreignListeners, handleSignals } from './signals.js'
+import { guardLogger } from './logger.js'
 import {
-  inheritedFd,
-  inheritedTicketKeys,
-  type ListenOptions,
-  validateListen,
-} from './supervised.js'
+  type LameduckOptions,
+  SHUTDOWN_WAITS,
+  validateDuration,
+  validateOptions,
+} from './options.js'
+import { foreignListeners, handleSignals } from './signals.js'
+import { type ListenOptions, listenAsWorker } from './worker-protocol.js'
 
 export type { State } from './health.js'
-
-/** How long to wait, past the deadline, for destroyed sockets to report their close. */
-const FORCED_CLOSE_WAIT = 1_000
 
 export interface ShutdownReport {
   /** What started the shutdown: a signal name, or the reason given to `shutdown()`. */
@@ -91,7 +88,7 @@ export interface Lameduck {
    * when this process is one of its workers, else on `port`. Once listening and ready (readiness
    * checks pass) it tells a parent process over IPC: `{ lameduck: 'ready' }` for `lameduck run`,
    * `'ready'` for PM2's `wait_ready`. Under `lameduck run` the worker then drains and exits when
-   * the supervisor says so or is gone.
+   * the supervisor says so or is gone; with `signals: false` it drains and the app exits.
    */
   listen(server: AttachableServer, options: ListenOptions | number): Promise<void>
   /**
@@ -111,7 +108,7 @@ export interface EndableResponse {
 /** Creates a handle that drains the servers attached to it; options are validated here. */
 export function lameduck(options?: LameduckOptions): Lameduck {
   const config = validateOptions(options)
-  const { logger } = config
+  const logger = guardLogger(config.logger)
   const controller = new AbortController()
   const trackers = new Map<AttachableServer, ConnectionTracker>()
   const hooks: Hook[] = []
@@ -206,7 +203,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
       const settled = await Promise.race([
         drained.then(() => true),
         new Promise<false>((resolve) => {
-          waitTimer = setTimeout(resolve, FORCED_CLOSE_WAIT, false)
+          waitTimer = setTimeout(resolve, SHUTDOWN_WAITS.forcedClose, false)
         }),
       ])
       clearTimeout(waitTimer)
@@ -339,41 +336,20 @@ export function lameduck(options?: LameduckOptions): Lameduck {
       res.once('close', cancel)
       return cancel
     },
-    async listen(server, options) {
-      const { port, host, backlog } = validateListen(options)
-      const fd = inheritedFd()
-      if (fd === undefined && port === undefined) {
-        throw new InvalidOptionError(
-          'listen(options.port)',
-          'a port (not under lameduck run)',
-          port,
-        )
-      }
-      if (!trackers.has(server)) handle.attach(server)
-      const ticketKeys = inheritedTicketKeys()
-      if (ticketKeys !== undefined && server instanceof TLSServer) server.setTicketKeys(ticketKeys)
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject)
-        const done = () => {
-          server.off('error', reject)
-          resolve()
-        }
-        if (fd !== undefined) server.listen({ fd, backlog }, done)
-        else server.listen({ port, host, backlog }, done)
-      })
-      const readiness = await checkReadiness(getState, checks)
-      if (typeof process.send === 'function') {
-        const message = readiness.ready ? 'ready' : 'failed'
-        process.send({ lameduck: message, pid: process.pid, checks: readiness.checks })
-        if (readiness.ready) process.send('ready')
-      }
-      if (fd !== undefined) {
-        followSupervisor({
-          signals: [],
+    listen(server, options) {
+      return listenAsWorker(
+        {
           logger,
+          exits: config.signals !== false,
+          attach: (s) => {
+            if (!trackers.has(s)) handle.attach(s)
+          },
+          checkReadiness: () => checkReadiness(getState, checks),
           shutdown: (reason, o) => handle.shutdown(reason, o),
-        })
-      }
+        },
+        server,
+        options,
+      )
     },
     shutdown(reason = 'shutdown()', options = {}) {
       if (typeof reason !== 'string') {
@@ -383,7 +359,15 @@ export function lameduck(options?: LameduckOptions): Lameduck {
         options.delay === undefined
           ? config.delay
           : validateDuration('shutdown(options.delay)', options.delay, 0)
-      shutdownPromise ??= run(reason, delay)
+      if (shutdownPromise === undefined) {
+        // Assigned before run() starts: it aborts `signal` synchronously, and a listener calling
+        // shutdown() must get this promise rather than start a second shutdown.
+        let start: (report: Promise<ShutdownReport>) => void = () => {}
+        shutdownPromise = new Promise((resolve) => {
+          start = resolve
+        })
+        start(run(reason, delay))
+      }
       return shutdownPromise
     },
   }

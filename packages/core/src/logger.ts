@@ -6,6 +6,11 @@ export interface Logger {
   info: LogFn
   warn: LogFn
   error: LogFn
+  /**
+   * Called, when present (pino has it), before lameduck exits the process; lameduck waits for the
+   * callback up to `SHUTDOWN_WAITS.flush` ms, so a transport or an async destination gets the last lines out.
+   */
+  flush?(callback: (error?: Error) => void): void
 }
 
 const noop: LogFn = () => {}
@@ -16,3 +21,42 @@ export const silentLogger: Logger = Object.freeze({
   warn: noop,
   error: noop,
 })
+
+const LEVELS = ['debug', 'info', 'warn', 'error'] as const
+
+/**
+ * The logger with every call made safe: a logger that throws (a misconfigured transport) must not
+ * break a shutdown. The first failure becomes a process warning, since the logger cannot log it.
+ */
+export function guardLogger(logger: Logger): Logger {
+  if (logger === silentLogger) return logger
+  let warned = false
+  const failed = (error: unknown) => {
+    if (warned) return
+    warned = true
+    process.emitWarning(`the logger threw, lameduck carried on without it: ${String(error)}`, {
+      code: 'LAMEDUCK_LOGGER_THREW',
+    })
+  }
+  const guarded = {} as Logger
+  for (const level of LEVELS) {
+    guarded[level] = (obj, msg) => {
+      try {
+        logger[level](obj, msg)
+      } catch (error) {
+        failed(error)
+      }
+    }
+  }
+  if (typeof logger.flush === 'function') {
+    guarded.flush = (callback) => {
+      try {
+        logger.flush!(callback)
+      } catch (error) {
+        failed(error)
+        callback()
+      }
+    }
+  }
+  return Object.freeze(guarded)
+}

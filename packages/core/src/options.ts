@@ -88,6 +88,14 @@ export const DEFAULTS: ResolvedOptions = Object.freeze({
   logger: silentLogger,
 })
 
+/**
+ * The bounded waits that come on top of `timeout` and the hook timeouts, in ms: `forcedClose` for
+ * sockets destroyed at the deadline to report their close, then, before lameduck exits the
+ * process, `flush` for the logger. The longest from a signal to the exit is `timeout` + the hook
+ * timeouts + both.
+ */
+export const SHUTDOWN_WAITS = Object.freeze({ forcedClose: 1_000, flush: 1_000 })
+
 const SIGNALS: ReadonlySet<string> = new Set<ShutdownSignal>([
   'SIGTERM',
   'SIGINT',
@@ -106,7 +114,8 @@ export function validateOptions(input: unknown): ResolvedOptions {
   }
   const options = input as Record<string, unknown>
   for (const key of Object.keys(options)) {
-    if (!(key in DEFAULTS)) {
+    // Own keys only: `key in DEFAULTS` would take `toString` and the rest of Object.prototype.
+    if (!Object.hasOwn(DEFAULTS, key)) {
       throw new InvalidOptionError(key, `one of ${Object.keys(DEFAULTS).join(', ')}`, 'unknown key')
     }
   }
@@ -119,7 +128,7 @@ export function validateOptions(input: unknown): ResolvedOptions {
     checkTimeout: duration(options, 'checkTimeout', 1),
     signals: signals(options.signals),
     foreignSignalWarning: oneOf(options, 'foreignSignalWarning', [true, false]),
-    logger: logger(options.logger),
+    logger: validateLogger('logger', options.logger),
   }
   if (resolved.delay >= resolved.timeout) {
     throw new InvalidOptionError(
@@ -174,18 +183,15 @@ function signals(value: unknown): readonly ShutdownSignal[] | false {
   return Object.freeze([...new Set(value as ShutdownSignal[])])
 }
 
-function logger(value: unknown): Logger {
-  if (value === undefined) return DEFAULTS.logger
+/** A pino-compatible logger, or the silent one when `value` is undefined. */
+export function validateLogger(name: string, value: unknown): Logger {
+  if (value === undefined) return silentLogger
   const missing =
     typeof value !== 'object' || value === null
       ? LOG_METHODS
       : LOG_METHODS.filter((m) => typeof (value as Record<string, unknown>)[m] !== 'function')
   if (missing.length > 0) {
-    throw new InvalidOptionError(
-      'logger',
-      'an object with debug, info, warn and error methods',
-      value,
-    )
+    throw new InvalidOptionError(name, 'an object with debug, info, warn and error methods', value)
   }
   return value as Logger
 }

@@ -1,8 +1,8 @@
-// The two ways a process is told to stop, process signals and the `lameduck run` supervisor, and
-// the one place where lameduck calls `process.exit`.
+// Process signals, and the one place where lameduck calls `process.exit` (after a signal, or when
+// the `lameduck run` supervisor says so: see worker-protocol.ts).
 import { constants } from 'node:os'
 import type { Logger } from './logger.js'
-import type { ShutdownSignal } from './options.js'
+import { SHUTDOWN_WAITS, type ShutdownSignal } from './options.js'
 
 /** What the signal module needs of a lameduck handle. */
 export interface SignalTarget {
@@ -57,37 +57,31 @@ function onSignal(signal: ShutdownSignal): void {
   received = signal
   const wanted = [...targets].filter((t) => t.signals.includes(signal))
   for (const target of wanted) target.logger.info({ signal }, 'lameduck: signal received')
-  Promise.all(wanted.map((t) => t.shutdown(signal))).then((results) => {
+  exitAfter(
+    wanted.map((t) => t.shutdown(signal)),
+    wanted.map((t) => t.logger),
+  )
+}
+
+/** Exits once every shutdown is done and the loggers are flushed: 0 when all were clean, else 1. */
+export function exitAfter(
+  shutdowns: readonly Promise<{ ok: boolean }>[],
+  loggers: readonly Logger[],
+): void {
+  Promise.all(shutdowns).then(async (results) => {
+    await flush(loggers)
     process.exit(results.every((r) => r.ok) ? 0 : 1)
   })
 }
 
-/** What the supervisor sends a worker over IPC. */
-interface SupervisorMessage {
-  lameduck: 'drain'
-  reason?: string
-}
-
-let following: SignalTarget | undefined
-
-/**
- * A worker of `lameduck run` drains when its supervisor says so (a reload or a stop) or when the
- * supervisor is gone (the IPC channel closed), then exits: 0 when clean, 1 otherwise. A reload
- * needs no readiness delay, since the listening socket never stops being served.
- */
-export function followSupervisor(target: SignalTarget): void {
-  if (following !== undefined || typeof process.send !== 'function') return
-  following = target
-  const drainAndExit = (reason: string, delay?: number) => {
-    const options = delay === undefined ? {} : { delay }
-    target.shutdown(reason, options).then((report) => process.exit(report.ok ? 0 : 1))
-  }
-  process.on('message', (message: SupervisorMessage) => {
-    if (message?.lameduck !== 'drain') return
-    const reason = `supervisor: ${message.reason ?? 'drain'}`
-    drainAndExit(reason, message.reason === 'reload' ? 0 : undefined)
+function flush(loggers: readonly Logger[]): Promise<unknown> {
+  const flushing = [...new Set(loggers)]
+    .filter((logger) => typeof logger.flush === 'function')
+    .map((logger) => new Promise<void>((resolve) => logger.flush!(() => resolve())))
+  if (flushing.length === 0) return Promise.resolve()
+  let timer: NodeJS.Timeout | undefined
+  const bound = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, SHUTDOWN_WAITS.flush)
   })
-  process.on('disconnect', () => drainAndExit('supervisor gone'))
-  // The channel alone must not keep a worker alive once its servers are closed.
-  process.channel?.unref()
+  return Promise.race([Promise.all(flushing), bound]).finally(() => clearTimeout(timer))
 }

@@ -1,24 +1,46 @@
+import { once } from 'node:events'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { InvalidStateError, lameduck } from '@lameduck/core'
+import { get } from '@lameduck/test-utils'
 import { describe, expect, it } from 'vitest'
 
 describe('cleanup hooks', () => {
   it('run after the drain, last registered first', async () => {
     const ld = lameduck({ signals: false })
+    let respond: () => void = () => {}
+    let responded = false
+    const server = createServer((_req, res) => {
+      res.on('finish', () => {
+        responded = true
+      })
+      respond = () => res.end('done')
+    })
+    ld.attach(server)
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const response = get((server.address() as AddressInfo).port, '/')
+    await once(server, 'request')
     const order: string[] = []
     ld.onShutdown('pool', () => {
-      order.push(`pool:${ld.state}`)
+      order.push(`pool: ${ld.state}, listening ${server.listening}, responded ${responded}`)
     })
     ld.onShutdown('cache', async () => {
-      await new Promise((resolve) => setTimeout(resolve, 20))
+      await new Promise(setImmediate)
       order.push('cache')
     })
-    const report = await ld.shutdown()
-    expect(order).toEqual(['cache', 'pool:draining'])
+    const shutdown = ld.shutdown()
+    // The drain is under way: the hooks wait for this in-flight response.
+    expect(order).toEqual([])
+    respond()
+    const report = await shutdown
+    expect(await response).toMatchObject({ status: 200, body: 'done', connection: 'close' })
+    expect(order).toEqual(['cache', 'pool: draining, listening false, responded true'])
     expect(report.hooks.map((h) => [h.name, h.status])).toEqual([
       ['cache', 'ok'],
       ['pool', 'ok'],
     ])
-    expect(report.ok).toBe(true)
+    expect(report).toMatchObject({ ok: true, requests: { drained: 1 } })
     expect(ld.state).toBe('closed')
   })
 

@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process'
 import { once } from 'node:events'
-import { InvalidOptionError, lameduck } from '@lameduck/core'
+import { InvalidOptionError, ListenError, lameduck } from '@lameduck/core'
 import { describe, expect, it, onTestFinished } from 'vitest'
 
 function forkListen(fixture: unknown) {
@@ -38,6 +38,24 @@ describe('ld.listen()', { timeout: 10_000 }, () => {
     const { child, messages } = forkListen({ checkFails: true })
     await once(child.stdout!, 'data')
     expect(messages).toEqual([expect.objectContaining({ lameduck: 'failed' })])
+  })
+
+  it('rejects with a ListenError when the port is taken', async () => {
+    const { createServer } = await import('node:http')
+    const taken = createServer().listen(0, '127.0.0.1')
+    await once(taken, 'listening')
+    onTestFinished(() => {
+      taken.close()
+    })
+    const { port } = taken.address() as { port: number }
+    const ld = lameduck({ signals: false })
+    const listening = ld.listen(createServer(), { port, host: '127.0.0.1' })
+    await expect(listening).rejects.toBeInstanceOf(ListenError)
+    await expect(listening).rejects.toMatchObject({
+      address: `127.0.0.1:${port}`,
+      cause: { code: 'EADDRINUSE' },
+    })
+    await ld.shutdown()
   })
 
   it('validates its options', async () => {

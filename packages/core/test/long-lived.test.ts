@@ -1,4 +1,4 @@
-import { once } from 'node:events'
+import { EventEmitter, once } from 'node:events'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { closeWebSocketsOnDrain, type Lameduck, lameduck } from '@lameduck/core'
@@ -108,23 +108,30 @@ describe('long-lived connections', { timeout: 10_000 }, () => {
   })
 
   it('reads a slow upload that began before the shutdown to its end, and answers it', async () => {
+    const received = new EventEmitter()
     const server = createServer((req, res) => {
       let bytes = 0
       req.on('data', (chunk: Buffer) => {
         bytes += chunk.length
+        received.emit('chunk')
       })
       req.on('end', () => res.end(String(bytes)))
     })
-    const { ld, port } = await listen(server, { timeout: 5_000 })
+    // idleGrace 0: a socket with a request still arriving is not idle, however long it takes.
+    const { ld, port } = await listen(server, { timeout: 5_000, idleGrace: 0 })
     const raw = await RawClient.connect(port)
     onTestFinished(() => raw.close())
     raw.socket.write('POST /upload HTTP/1.1\r\nhost: x\r\ncontent-length: 50\r\n\r\n')
+    const first = once(received, 'chunk')
     raw.socket.write('0123456789')
-    await once(server, 'request')
+    await first
     const report = ld.shutdown()
+    // The rest of the body arrives during the drain, a chunk at a time, each once the server has
+    // read the one before.
     for (let i = 0; i < 4; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 250))
+      const read = once(received, 'chunk')
       raw.socket.write('0123456789')
+      await read
     }
     expect(await raw.read()).toMatchObject({
       status: 200,

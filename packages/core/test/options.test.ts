@@ -60,6 +60,10 @@ describe('options', () => {
       'one of timeout, delay, readinessFailsAt, idleGrace',
       'unknown key',
     ],
+    // Inherited names are not options either.
+    [{ toString: 1 }, 'toString', 'one of timeout, delay, readinessFailsAt', 'unknown key'],
+    [{ hasOwnProperty: 1 }, 'hasOwnProperty', 'one of timeout', 'unknown key'],
+    [JSON.parse('{"__proto__": {}}'), '__proto__', 'one of timeout', 'unknown key'],
   ])('rejects %j with a typed error naming %s', (options, option, expected, received) => {
     const error = thrown(() => lameduck(options as never)) as InvalidOptionError
     expect(error).toBeInstanceOf(InvalidOptionError)

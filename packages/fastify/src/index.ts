@@ -1,15 +1,15 @@
 import {
   type AttachableServer,
   closeWebSocketsOnDrain,
-  type HealthRouteOptions,
-  healthRoutes,
+  InvalidOptionError,
   InvalidStateError,
   type Lameduck,
   type LameduckOptions,
   lameduck,
   type WebSocketServerLike,
 } from '@lameduck/core'
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import { type HealthRouteOptions, healthRoutes } from '@lameduck/core/adapter'
+import type { FastifyInstance, FastifyPluginAsync, RegisterOptions } from 'fastify'
 import fp from 'fastify-plugin'
 
 export interface LameduckFastifyOptions extends LameduckOptions, HealthRouteOptions {}
@@ -25,8 +25,21 @@ async function lameduckFastify(app: FastifyInstance, options: LameduckFastifyOpt
   if (app.hasDecorator('graceful')) {
     throw new InvalidStateError('@lameduck/fastify is already registered on this instance')
   }
-  const { health, readiness, ...coreOptions } = options
-  const logger = coreOptions.logger ?? app.log.child({ name: 'lameduck' })
+  // Fastify hands a plugin its own register options too (`prefix`, `logLevel`, `logSerializers`);
+  // it ignores them for a fastify-plugin plugin, so they are applied here.
+  const { health, readiness, prefix, logLevel, logSerializers, ...coreOptions } =
+    options as LameduckFastifyOptions & RegisterOptions
+  const routePrefix = validatePrefix(prefix)
+  validateLogLevel(app, logLevel)
+  const logger =
+    coreOptions.logger ??
+    app.log.child(
+      { name: 'lameduck' },
+      {
+        ...(logLevel === undefined ? {} : { level: logLevel }),
+        ...(logSerializers === undefined ? {} : { serializers: logSerializers }),
+      },
+    )
   const ld = lameduck({ ...coreOptions, logger })
   const routes = healthRoutes(ld, { health, readiness })
   app.decorate('graceful', ld)
@@ -39,10 +52,15 @@ async function lameduckFastify(app: FastifyInstance, options: LameduckFastifyOpt
   })
 
   for (const route of routes) {
-    app.get(route.path, { logLevel: 'warn' }, async (_request, reply) => {
-      const answer = await route.reply()
-      return reply.code(answer.status).headers(answer.headers).send(answer.body)
-    })
+    // Probes arrive every few seconds: their request logs stay out of the way unless asked for.
+    app.get(
+      `${routePrefix}${route.path}`,
+      { logLevel: logLevel ?? 'warn' },
+      async (_request, reply) => {
+        const answer = await route.reply()
+        return reply.code(answer.status).headers(answer.headers).send(answer.body)
+      },
+    )
   }
 
   // Both ways of shutting down end the same: drain, then the app's hooks, then Fastify's own
@@ -53,6 +71,26 @@ async function lameduckFastify(app: FastifyInstance, options: LameduckFastifyOpt
     fastifyClosing = true
     if (ld.state === 'serving') await ld.shutdown('fastify.close()')
   })
+}
+
+function validatePrefix(prefix: unknown): string {
+  if (prefix === undefined) return ''
+  if (typeof prefix !== 'string' || !(prefix === '' || prefix.startsWith('/'))) {
+    throw new InvalidOptionError('prefix', 'a path starting with "/"', prefix)
+  }
+  return prefix.endsWith('/') ? prefix.slice(0, -1) : prefix
+}
+
+const PINO_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal']
+
+function validateLogLevel(app: FastifyInstance, level: unknown): void {
+  if (level === undefined) return
+  // A pino logger knows its levels, custom ones included; Fastify's default logger is pino's shape.
+  const values = (app.log as { levels?: { values?: Record<string, number> } }).levels?.values
+  const known = ['silent', ...(values === undefined ? PINO_LEVELS : Object.keys(values))]
+  if (typeof level !== 'string' || !known.includes(level)) {
+    throw new InvalidOptionError('logLevel', `one of ${known.join(', ')}`, level)
+  }
 }
 
 /** Drains the Fastify server through `@lameduck/core` on signals, `app.graceful.shutdown()` or `app.close()`. */

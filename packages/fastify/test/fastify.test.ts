@@ -3,7 +3,7 @@ import { connect as connectHttp2 } from 'node:http2'
 import { Writable } from 'node:stream'
 import { InvalidStateError } from '@lameduck/core'
 import graceful, { lameduckFastify } from '@lameduck/fastify'
-import { inFlight, RawClient, startFixture } from '@lameduck/test-utils'
+import { get, inFlight, RawClient, startFixture } from '@lameduck/test-utils'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { describe, expect, it, onTestFinished } from 'vitest'
@@ -12,6 +12,18 @@ async function listen(app: FastifyInstance) {
   await app.listen({ port: 0, host: '127.0.0.1' })
   onTestFinished(() => app.close())
   return (app.server.address() as { port: number }).port
+}
+
+/** A Fastify app logging from info up, its lines kept as objects. */
+function loggingApp() {
+  const lines: Record<string, unknown>[] = []
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)))
+      done()
+    },
+  })
+  return { app: Fastify({ logger: { level: 'info', stream } }), lines }
 }
 
 async function client(port: number) {
@@ -38,6 +50,47 @@ describe('@lameduck/fastify', () => {
     await expect(app.register(graceful, { timeout: -1 })).rejects.toMatchObject({
       code: 'LAMEDUCK_ERR_INVALID_OPTION',
       option: 'timeout',
+    })
+  })
+
+  it("takes Fastify's own register options: prefix, logLevel and logSerializers", async () => {
+    const { app, lines } = loggingApp()
+    await app.register(graceful, {
+      signals: false,
+      prefix: '/internal',
+      logLevel: 'debug',
+      logSerializers: { reason: (reason: string) => `because ${reason}` },
+    })
+    const port = await listen(app)
+    expect((await get(port, '/internal/healthz')).status).toBe(200)
+    expect((await get(port, '/healthz')).status).toBe(404)
+    await app.graceful.shutdown('test')
+    const own = lines.filter((line) => line.name === 'lameduck')
+    // Debug lines get through although the app logs from info up: lameduck's child has its level.
+    expect(own).toContainEqual(expect.objectContaining({ level: 20, phase: 'drain' }))
+    expect(own).toContainEqual(
+      expect.objectContaining({ msg: 'lameduck: draining', reason: 'because test' }),
+    )
+    // The health routes log at logLevel too: their request lines show (at 'warn' they would not).
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        msg: 'incoming request',
+        req: expect.objectContaining({ url: '/internal/healthz' }),
+      }),
+    )
+  })
+
+  it.each([
+    [{ prefix: 'internal' }, 'prefix'],
+    [{ logLevel: 'loud' }, 'logLevel'],
+  ])('rejects the register option %j with a typed error', async (options, option) => {
+    const app = Fastify()
+    onTestFinished(() => app.close())
+    await expect(
+      app.register(graceful, { signals: false, ...options } as never),
+    ).rejects.toMatchObject({
+      code: 'LAMEDUCK_ERR_INVALID_OPTION',
+      option,
     })
   })
 
@@ -123,14 +176,7 @@ describe('@lameduck/fastify', () => {
   })
 
   it('logs through a child of fastify.log', async () => {
-    const lines: Record<string, unknown>[] = []
-    const stream = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(JSON.parse(String(chunk)))
-        done()
-      },
-    })
-    const app = Fastify({ logger: { level: 'info', stream } })
+    const { app, lines } = loggingApp()
     await app.register(graceful, { signals: false })
     await listen(app)
     await app.graceful.shutdown()
@@ -189,9 +235,13 @@ describe('@lameduck/fastify', () => {
 describe('@lameduck/fastify in a child process', { timeout: 15_000 }, () => {
   it('SIGTERM during a slow request: 200, onClose hooks run, exit 0', async () => {
     const child = await startFixture(new URL('./fixtures/server.mjs', import.meta.url))
-    const { response } = await inFlight(child, '/slow')
+    const raw = await inFlight(child, '/slow')
     child.process.kill('SIGTERM')
-    expect(await response).toEqual({ status: 200, connection: 'close', body: 'slow' })
+    expect(await raw.read()).toMatchObject({
+      status: 200,
+      headers: { connection: 'close' },
+      body: 'slow',
+    })
     expect(await child.exit).toEqual({ code: 0, signal: null })
     expect(child.lines).toContain('onClose ran')
   })

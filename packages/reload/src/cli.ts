@@ -2,8 +2,8 @@
 // The `lameduck` command: `run` supervises an app, `reload` and `status` talk to a running one.
 import { constants } from 'node:os'
 import { parseArgs } from 'node:util'
-import { LameduckError } from '@lameduck/core'
-import { defaultControlPath, findControlPath, sendControl, serveControl } from './control.js'
+import { InvalidOptionError } from '@lameduck/core'
+import { defaultControlPath, findControlPath, sendControl } from './control.js'
 import { stderrLogger } from './log.js'
 import { type ListenAddress, parseListen } from './options.js'
 import { type Supervisor, supervise } from './supervisor.js'
@@ -37,8 +37,7 @@ async function run(argv: string[]): Promise<number> {
     allowPositionals: true,
   })
   const [entry, ...args] = split === -1 ? positionals : argv.slice(split + 1)
-  if (entry === undefined)
-    throw new LameduckError('LAMEDUCK_ERR_INVALID_OPTION', `no app to run\n${USAGE}`)
+  if (entry === undefined) throw new InvalidOptionError('app', 'the app to run: -- app.js', entry)
   const listen: ListenAddress[] = (values.listen ?? ['3000']).map(parseListen)
   const number = (value: string | undefined) => (value === undefined ? undefined : Number(value))
   // Signal handlers go in first: a signal that arrives before its handler does what the signal's
@@ -58,6 +57,7 @@ async function run(argv: string[]): Promise<number> {
   process.on('SIGTERM', () => onStop('SIGTERM'))
   process.on('SIGINT', () => onStop('SIGINT'))
 
+  const controlPath = values.control ?? defaultControlPath()
   supervisor = await supervise({
     entry,
     args,
@@ -66,11 +66,10 @@ async function run(argv: string[]): Promise<number> {
     readyTimeout: number(values['ready-timeout']),
     drainTimeout: number(values['drain-timeout']),
     killGrace: number(values['kill-grace']),
+    control: controlPath,
     logger: stderrLogger,
   })
   const running = supervisor
-  const controlPath = values.control ?? defaultControlPath()
-  const controlServer = await serveControl(running, controlPath)
   const { generation, listening } = running.status()
   stderrLogger.info(
     { pid: process.pid, generation, listening, control: controlPath },
@@ -89,10 +88,7 @@ async function run(argv: string[]): Promise<number> {
         return
       }
       stopping = true
-      running.stop().then(({ ok }) => {
-        controlServer.close()
-        resolve(ok ? 0 : 1)
-      })
+      running.stop().then(({ ok }) => resolve(ok ? 0 : 1))
     }
     if (stopSignal !== undefined) onStop(stopSignal)
   })
@@ -118,7 +114,8 @@ async function control(command: 'reload' | 'status', argv: string[]): Promise<nu
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: Error) => {
-    process.stderr.write(`lameduck: ${error.message}\n`)
+    const usage = error instanceof InvalidOptionError ? `\n${USAGE}` : ''
+    process.stderr.write(`lameduck: ${error.message}${usage}\n`)
     process.exit(1)
   },
 )

@@ -1,4 +1,4 @@
-export { defaultControlPath, findControlPath, sendControl } from './control.js'
+export { controlDir, defaultControlPath, findControlPath, sendControl } from './control.js'
 export { type ListenAddress, parseListen, type SuperviseOptions } from './options.js'
 export {
   type ReloadResult,

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { InvalidOptionError, type Logger } from '@lameduck/core'
+import { validateDuration, validateLogger } from '@lameduck/core/adapter'
 
 export interface ListenAddress {
   host: string
@@ -36,7 +37,11 @@ export interface SuperviseOptions {
   killGrace?: number | undefined
   /** Respawn backoff for workers that die while serving, in ms. @default { min: 100, max: 30000 } */
   respawnBackoff?: { min: number; max: number } | undefined
-  /** Where `lameduck reload` and `lameduck status` reach the supervisor (a Unix socket path). */
+  /**
+   * A Unix socket path to serve `lameduck reload` and `lameduck status` on, owner-only (see
+   * `defaultControlPath()`); none when undefined. A symlink, a path another user owns, or a
+   * directory another user owns or may write to is refused with a `ControlError`.
+   */
   control?: string | undefined
   /** A pino-compatible logger. @default a silent logger */
   logger?: Logger | undefined
@@ -54,7 +59,7 @@ export interface ResolvedSupervise {
   killGrace: number
   respawnBackoff: { min: number; max: number }
   control: string | undefined
-  logger: Logger | undefined
+  logger: Logger
 }
 
 const KEYS = new Set([
@@ -102,9 +107,11 @@ export function validateSupervise(input: SuperviseOptions): ResolvedSupervise {
     throw new InvalidOptionError('workers', "a positive integer or 'auto'", input.workers)
   }
   const backoff = input.respawnBackoff ?? { min: 100, max: 30_000 }
-  if (!(ms(backoff.min) && ms(backoff.max) && backoff.min <= backoff.max)) {
-    throw new InvalidOptionError('respawnBackoff', '{ min, max } in ms with min <= max', backoff)
+  if (typeof backoff !== 'object' || backoff === null) {
+    throw new InvalidOptionError('respawnBackoff', '{ min, max } in ms', backoff)
   }
+  const min = validateDuration('respawnBackoff.min', backoff.min, 0)
+  const max = validateDuration('respawnBackoff.max', backoff.max, min)
   return {
     entry,
     args: strings('args', input.args),
@@ -115,20 +122,20 @@ export function validateSupervise(input: SuperviseOptions): ResolvedSupervise {
     readyTimeout: duration('readyTimeout', input.readyTimeout, 30_000),
     drainTimeout: duration('drainTimeout', input.drainTimeout, 30_000),
     killGrace: duration('killGrace', input.killGrace, 2_000),
-    respawnBackoff: backoff,
-    control: input.control,
-    logger: input.logger,
+    respawnBackoff: { min, max },
+    control: controlPath(input.control),
+    logger: validateLogger('logger', input.logger),
   }
 }
 
-function ms(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 2 ** 31 - 1
+function duration(name: string, value: unknown, fallback: number): number {
+  return value === undefined ? fallback : validateDuration(name, value, 1)
 }
 
-function duration(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback
-  if (!ms(value) || value === 0)
-    throw new InvalidOptionError(name, 'an integer number of ms from 1', value)
+function controlPath(value: unknown): string | undefined {
+  if (value !== undefined && (typeof value !== 'string' || value === '')) {
+    throw new InvalidOptionError('control', 'a Unix socket path', value)
+  }
   return value
 }
 

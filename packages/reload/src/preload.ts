@@ -6,7 +6,8 @@ import { Server as HttpServer } from 'node:http'
 import type { Http2Server } from 'node:http2'
 import { Server as HttpsServer } from 'node:https'
 import { Server as NetServer } from 'node:net'
-import { lameduck, WORKER_ENV } from '@lameduck/core'
+import { lameduck } from '@lameduck/core'
+import { WORKER_ENV } from '@lameduck/core/adapter'
 
 type Listen = (this: NetServer, ...args: unknown[]) => NetServer
 

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { type Logger, silentLoggerOf } from './log.js'
+import type { Server } from 'node:net'
+import type { Logger } from '@lameduck/core'
+import { serveControl } from './control.js'
 import { type ResolvedSupervise, type SuperviseOptions, validateSupervise } from './options.js'
 import { activatedSockets, type BoundSocket, bindSockets } from './sockets.js'
 import { spawnWorker, type Worker } from './worker.js'
@@ -37,7 +39,7 @@ export interface Supervisor {
  */
 export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
   const options = validateSupervise(input)
-  const logger = silentLoggerOf(options.logger)
+  const { logger } = options
   // systemd socket activation passes straight through; otherwise bind what we were given.
   const sockets = activatedSockets() ?? bindSockets(options.listen)
   let generation = 0
@@ -143,16 +145,16 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
     stop() {
       stopping ??= (async () => {
         logger.info({ workers: current.length + retiring.size }, 'lameduck: stopping')
-        const all = [...current, ...retiring]
-        const drained = Promise.all(
-          all.map((w) => w.drain('stop', options.drainTimeout + options.killGrace)),
-        )
         // The workers keep their copies of the socket until their drain closes their listeners
-        // (after any readiness delay). Closing ours now means that, from then on, a new
+        // (after any readiness delay). Closing ours first means that, once they have, a new
         // connection is refused instead of waiting in a backlog nobody accepts from and being
         // reset when the supervisor exits.
         for (const socket of sockets) socket.close()
-        const codes = await drained
+        const all = [...current, ...retiring]
+        const codes = await Promise.all(
+          all.map((w) => w.drain('stop', options.drainTimeout + options.killGrace)),
+        )
+        control?.close()
         return { ok: codes.every((code) => code === 0) }
       })()
       return stopping
@@ -173,9 +175,13 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
     },
   }
 
+  let control: Server | undefined
   try {
+    // Before any worker starts: a control path that is not safe to use stops everything here.
+    if (options.control !== undefined) control = await serveControl(supervisor, options.control)
     current = await startGeneration()
   } catch (error) {
+    control?.close()
     for (const socket of sockets) socket.close()
     throw error
   }

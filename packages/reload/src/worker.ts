@@ -2,7 +2,13 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { once } from 'node:events'
 import { realpathSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { WORKER_ENV } from '@lameduck/core'
+import { WorkerFailedError } from '@lameduck/core'
+import {
+  type DrainRequest,
+  isWorkerReport,
+  WORKER_ENV,
+  WORKER_MESSAGE,
+} from '@lameduck/core/adapter'
 import type { BoundSocket } from './sockets.js'
 
 export type WorkerState = 'starting' | 'ready' | 'draining' | 'exited'
@@ -38,10 +44,6 @@ export interface SpawnOptions {
 /** Hands apps that do not call `ld.listen()` the supervisor's socket (see preload.ts). */
 const PRELOAD = createRequire(import.meta.url).resolve('@lameduck/reload/preload')
 
-export class WorkerFailed extends Error {
-  override name = 'WorkerFailed'
-}
-
 /**
  * Starts one worker. It inherits the bound sockets as fds 3, 4, ... and runs in its own process
  * group, so a terminal's Ctrl-C reaches the supervisor alone, which then drains it.
@@ -72,22 +74,30 @@ export function spawnWorker(options: SpawnOptions): Worker {
   })
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new WorkerFailed(`not ready after ${options.readyTimeout} ms`)),
+      () => reject(new WorkerFailedError(child.pid, `not ready after ${options.readyTimeout} ms`)),
       options.readyTimeout,
     )
-    child.on('message', (message: { lameduck?: string }) => {
-      if (message?.lameduck === 'ready') {
+    child.on('message', (message: unknown) => {
+      if (!isWorkerReport(message)) return
+      if (message.lameduck === WORKER_MESSAGE.ready) {
         clearTimeout(timer)
         if (state === 'starting') state = 'ready'
         resolve()
-      } else if (message?.lameduck === 'failed') {
+      } else {
         clearTimeout(timer)
-        reject(new WorkerFailed('reported that it is not ready (its readiness checks failed)'))
+        reject(
+          new WorkerFailedError(
+            child.pid,
+            'reported that it is not ready (its readiness checks failed)',
+          ),
+        )
       }
     })
     exited.then((code) => {
       clearTimeout(timer)
-      reject(new WorkerFailed(`exited with ${code ?? 'a signal'} before it was ready`))
+      reject(
+        new WorkerFailedError(child.pid, `exited with ${code ?? 'a signal'} before it was ready`),
+      )
     })
   })
   ready.catch(() => {})
@@ -109,7 +119,8 @@ export function spawnWorker(options: SpawnOptions): Worker {
         const signal = () => child.kill('SIGTERM')
         // One not ready yet may not follow the supervisor yet: SIGTERM reaches its signal handler.
         if (child.connected && state !== 'starting') {
-          child.send({ lameduck: 'drain', reason }, (error) => error && signal())
+          const request: DrainRequest = { lameduck: WORKER_MESSAGE.drain, reason }
+          child.send(request, (error) => error && signal())
         } else signal()
         state = 'draining'
         const timer = setTimeout(() => child.kill('SIGKILL'), killAfter)

@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { InvalidOptionError } from '@lameduck/core'
+import { InvalidOptionError, WorkerFailedError } from '@lameduck/core'
 import { parseListen, supervise } from '@lameduck/reload'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { text } from './run.js'
@@ -46,7 +47,37 @@ describe('supervise()', { timeout: 20_000 }, () => {
         option: 'listen',
       },
     )
+    await expect(
+      supervise({
+        entry,
+        listen: [{ host: '127.0.0.1', port: 0 }],
+        respawnBackoff: { min: 5, max: 1 },
+      }),
+    ).rejects.toMatchObject({ option: 'respawnBackoff.max' })
+    await expect(
+      supervise({
+        entry,
+        listen: [{ host: '127.0.0.1', port: 0 }],
+        logger: { info() {} } as never,
+      }),
+    ).rejects.toMatchObject({ option: 'logger' })
     expect(() => parseListen('localhost:abc')).toThrow(InvalidOptionError)
+  })
+
+  it('rejects with a WorkerFailedError when the first generation does not start', async () => {
+    const versionFile = join(mkdtempSync(join(tmpdir(), 'lameduck-test-')), 'version')
+    writeFileSync(versionFile, 'crash')
+    const failed = supervise({
+      entry,
+      listen: [{ host: '127.0.0.1', port: 0 }],
+      env: { APP_VERSION_FILE: versionFile },
+    })
+    await expect(failed).rejects.toBeInstanceOf(WorkerFailedError)
+    await expect(failed).rejects.toMatchObject({
+      code: 'LAMEDUCK_ERR_WORKER_FAILED',
+      pid: expect.any(Number),
+      message: expect.stringMatching(/^worker \d+ exited with 1 before it was ready$/),
+    })
   })
 
   it('fails with LAMEDUCK_ERR_LISTEN when the port is taken, rather than serving another one', async () => {
@@ -59,6 +90,34 @@ describe('supervise()', { timeout: 20_000 }, () => {
     await expect(supervise({ entry, listen: [{ host: '127.0.0.1', port }] })).rejects.toMatchObject(
       { code: 'LAMEDUCK_ERR_LISTEN', message: expect.stringContaining(`${port}`) },
     )
+  })
+
+  it('leaves the exit to an app with signals: false, after draining it', async () => {
+    const exitedFile = join(mkdtempSync(join(tmpdir(), 'lameduck-test-')), 'exited')
+    const supervisor = await supervise({
+      entry: fileURLToPath(new URL('./fixtures/signals-false-app.mjs', import.meta.url)),
+      listen: [{ host: '127.0.0.1', port: 0 }],
+      env: { EXITED_FILE: exitedFile },
+    })
+    expect(await text(supervisor.status().listening[0]!.port)).toBe('ok')
+    expect(await supervisor.stop()).toEqual({ ok: true })
+    expect(readFileSync(exitedFile, 'utf8')).toBe('app, ok true')
+  })
+
+  it('lameduck run without an app fails with an InvalidOptionError and the usage', async () => {
+    const cli = fileURLToPath(new URL('../dist/cli.mjs', import.meta.url))
+    const run = spawn(process.execPath, [cli, 'run', '--listen', '127.0.0.1:0'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    let stderr = ''
+    run.stderr!.on('data', (chunk) => {
+      stderr += chunk
+    })
+    // 'close', not 'exit': stderr is read to its end.
+    const [code] = await once(run, 'close')
+    expect(code).toBe(1)
+    expect(stderr).toMatch(/^lameduck: Invalid option "app": expected the app to run/)
+    expect(stderr).toContain('usage:')
   })
 
   it('parses --listen forms', () => {

@@ -10,6 +10,8 @@ export interface Child {
   port: number
   /** Resolves at the next stdout line equal to `text`. */
   line(text: string): Promise<void>
+  /** Resolves once the fixture printed `arrived <path>`: its app has the request. */
+  arrived(path: string): Promise<void>
   /** Every stdout line so far. */
   lines: string[]
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
@@ -47,6 +49,10 @@ export async function startFixture(
       waiter.resolve()
     }
   })
+  const line = (text: string) =>
+    new Promise<void>((resolve) => {
+      waiters.push({ text, resolve })
+    })
   const port = await new Promise<number>((resolve, reject) => {
     onPort = resolve
     exit.then(({ code }) => reject(new Error(`fixture exited with ${code} before listening`)))
@@ -56,10 +62,8 @@ export async function startFixture(
     port,
     lines,
     exit,
-    line: (text) =>
-      new Promise((resolve) => {
-        waiters.push({ text, resolve })
-      }),
+    line,
+    arrived: (path) => line(`arrived ${path}`),
   }
 }
 
@@ -84,13 +88,4 @@ export function get(port: number, path: string): Promise<SimpleResponse> {
     req.on('error', reject)
     req.end()
   })
-}
-
-/** Sends a GET and resolves once the child printed "arrived", with the pending response. */
-export async function inFlight(child: Child, path: string) {
-  const arrived = child.line('arrived')
-  const response = get(child.port, path)
-  response.catch(() => {})
-  await arrived
-  return { response }
 }

@@ -1,4 +1,4 @@
-export { type Child, get, inFlight, type SimpleResponse, startFixture } from './child.js'
+export { type Child, get, type SimpleResponse, startFixture } from './child.js'
 export {
   type ContractApp,
   type ContractFactory,
@@ -17,6 +17,13 @@ export {
 } from './h2-raw-client.js'
 export { type H2loadResult, type H2loadRun, h2load } from './h2load.js'
 export { keepAliveLoad, type Load, type LoadClient, type LoadResult, p99 } from './load.js'
-export { connectOutcome, RawClient, type RawResponse } from './raw-client.js'
+export {
+  type ArrivalSource,
+  connectOutcome,
+  inFlight,
+  RawClient,
+  type RawResponse,
+} from './raw-client.js'
 export { serveContract } from './serve.js'
+export { median, percentile, within } from './stats.js'
 export { type TestCertificate, testCertificate } from './tls.js'

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { Pool } from 'undici'
+import { percentile } from './stats.js'
 
 export type LoadClient = 'undici' | 'node-agent'
 
@@ -34,6 +35,8 @@ export interface LoadResult {
 export interface Load {
   /** Resolves when every loop has ended: refused by a closed server, or stopped. */
   readonly done: Promise<LoadResult>
+  /** Resolves once `count` more requests have been answered, so a test paces on the load itself. */
+  answered(count: number): Promise<void>
   stop(): Promise<LoadResult>
 }
 
@@ -45,6 +48,15 @@ export function keepAliveLoad(options: LoadOptions): Load {
   const send =
     client === 'undici' ? undiciSender(port, connections, tls) : agentSender(port, connections, tls)
   let stopped = false
+  let answered = 0
+  const waiters: { at: number; resolve: () => void }[] = []
+  const onAnswer = () => {
+    answered++
+    for (const waiter of waiters.filter((w) => w.at <= answered)) {
+      waiters.splice(waiters.indexOf(waiter), 1)
+      waiter.resolve()
+    }
+  }
   const timer = setTimeout(() => {
     stopped = true
   }, maxDuration)
@@ -57,6 +69,7 @@ export function keepAliveLoad(options: LoadOptions): Load {
         result.latencies.push({ at, ms: performance.now() - at, status })
         if (status >= 200 && status < 300) result.ok++
         else result.non2xx++
+        onAnswer()
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code ?? String(error)
         if (code === 'ECONNREFUSED') {
@@ -76,6 +89,9 @@ export function keepAliveLoad(options: LoadOptions): Load {
   })
   return {
     done,
+    answered(count) {
+      return new Promise((resolve) => waiters.push({ at: answered + count, resolve }))
+    },
     stop() {
       stopped = true
       return done
@@ -128,9 +144,6 @@ function agentSender(port: number, connections: number, tls: boolean): Sender {
 
 /** The 99th percentile latency, in ms, of the requests that started within [from, to). */
 export function p99(result: LoadResult, from = 0, to = Number.POSITIVE_INFINITY): number {
-  const window = result.latencies
-    .filter(({ at }) => at >= from && at < to)
-    .map(({ ms }) => ms)
-    .sort((a, b) => a - b)
-  return window.length === 0 ? 0 : window[Math.floor(window.length * 0.99)]!
+  const window = result.latencies.filter(({ at }) => at >= from && at < to).map(({ ms }) => ms)
+  return percentile(window, 99)
 }

@@ -135,3 +135,19 @@ export async function connectOutcome(port: number): Promise<string> {
     socket.destroy()
   }
 }
+
+/** A server process that says when a request has reached its app. */
+export interface ArrivalSource {
+  port: number
+  /** Resolves once the app has a request for `path`. */
+  arrived(path: string): Promise<void>
+}
+
+/** Sends `GET path` on a new connection; resolves, with the client, once the app has it. */
+export async function inFlight(target: ArrivalSource, path: string): Promise<RawClient> {
+  const raw = await RawClient.connect(target.port)
+  const inRequest = target.arrived(path)
+  raw.send('GET', path)
+  await inRequest
+  return raw
+}

@@ -1,0 +1,21 @@
+// `@lameduck/core/adapter`: what framework adapters and the `lameduck run` supervisor build on,
+// kept out of the root export that applications import.
+export { silentLogger } from './logger.js'
+export { validateDuration, validateLogger } from './options.js'
+export {
+  type HealthRoute,
+  type HealthRouteMatcher,
+  type HealthRouteOptions,
+  healthRouteMatcher,
+  healthRoutes,
+  ROUTE_DEFAULTS,
+  type RouteOption,
+} from './routes.js'
+export {
+  type DrainRequest,
+  isDrainRequest,
+  isWorkerReport,
+  WORKER_ENV,
+  WORKER_MESSAGE,
+  type WorkerReport,
+} from './worker-protocol.js'

@@ -1,0 +1,194 @@
+// What a worker of `lameduck run` and its supervisor say to each other, in one place: the
+// environment a worker is started with, the messages on the IPC channel, and the worker's side of
+// it (`ld.listen()` and following the supervisor). The supervisor's side is @lameduck/reload.
+import { Server as TLSServer } from 'node:tls'
+import type { AttachableServer } from './connections.js'
+import { InvalidOptionError, ListenError } from './errors.js'
+import type { CheckResult, Readiness } from './health.js'
+import type { Logger } from './logger.js'
+import { exitAfter } from './signals.js'
+
+/**
+ * The environment `lameduck run` gives each worker: the inherited listening sockets, as file
+ * descriptors, and the worker's generation.
+ */
+export const WORKER_ENV = Object.freeze({
+  fds: 'LAMEDUCK_FDS',
+  generation: 'LAMEDUCK_GENERATION',
+  /** 48 bytes, base64: TLS session-ticket keys shared by every generation of workers. */
+  ticketKeys: 'LAMEDUCK_TICKET_KEYS',
+})
+
+/** The `lameduck` field of every message on the channel, in either direction. */
+export const WORKER_MESSAGE = Object.freeze({
+  /** Worker to supervisor: listening, and every readiness check passed. */
+  ready: 'ready',
+  /** Worker to supervisor: listening, but a readiness check failed. */
+  failed: 'failed',
+  /** Supervisor to worker: drain and exit. */
+  drain: 'drain',
+} as const)
+
+/** What a worker reports once it listens. */
+export interface WorkerReport {
+  lameduck: typeof WORKER_MESSAGE.ready | typeof WORKER_MESSAGE.failed
+  pid: number
+  checks: Record<string, CheckResult>
+}
+
+/** What the supervisor tells a worker: a reload drains without the readiness delay. */
+export interface DrainRequest {
+  lameduck: typeof WORKER_MESSAGE.drain
+  reason: 'reload' | 'stop'
+}
+
+/** PM2's `wait_ready` waits for this exact message. */
+const PM2_READY = 'ready'
+
+export function isWorkerReport(message: unknown): message is WorkerReport {
+  const kind = (message as { lameduck?: unknown } | null)?.lameduck
+  return kind === WORKER_MESSAGE.ready || kind === WORKER_MESSAGE.failed
+}
+
+export function isDrainRequest(message: unknown): message is DrainRequest {
+  return (message as { lameduck?: unknown } | null)?.lameduck === WORKER_MESSAGE.drain
+}
+
+/**
+ * The TLS session-ticket keys `lameduck run` shares across generations, so sessions resume
+ * across a reload instead of a full handshake on every reconnection.
+ */
+function inheritedTicketKeys(): Buffer | undefined {
+  const keys = process.env[WORKER_ENV.ticketKeys]
+  if (keys === undefined || inheritedFd() === undefined) return undefined
+  const buffer = Buffer.from(keys, 'base64')
+  return buffer.length === 48 ? buffer : undefined
+}
+
+export interface ListenOptions {
+  /** Port to listen on when not under `lameduck run` (which hands over its socket instead). */
+  port?: number | undefined
+  /** @default Node's default: all interfaces */
+  host?: string | undefined
+  backlog?: number | undefined
+}
+
+/** The socket `lameduck run` handed over, when this process is one of its workers. */
+function inheritedFd(): number | undefined {
+  const fds = process.env[WORKER_ENV.fds]
+  if (fds === undefined || typeof process.send !== 'function') return undefined
+  const fd = Number(fds.split(',')[0])
+  return Number.isInteger(fd) && fd >= 3 ? fd : undefined
+}
+
+/** What `ld.listen()` needs of its handle. */
+export interface WorkerTarget {
+  readonly logger: Logger
+  /** Whether lameduck may exit the process (the `signals` option is not `false`). */
+  readonly exits: boolean
+  /** Attaches the server unless it already is. */
+  attach(server: AttachableServer): void
+  checkReadiness(): Promise<Readiness>
+  shutdown(reason: string, options?: { delay?: number }): Promise<{ ok: boolean }>
+}
+
+/**
+ * Listens on the inherited socket under `lameduck run`, else on `port`; then reports readiness to
+ * a parent process and, under `lameduck run`, follows the supervisor.
+ */
+export async function listenAsWorker(
+  target: WorkerTarget,
+  server: AttachableServer,
+  options: unknown,
+): Promise<void> {
+  const { port, host, backlog } = validateListen(options)
+  const fd = inheritedFd()
+  if (fd === undefined && port === undefined) {
+    throw new InvalidOptionError('listen(options.port)', 'a port (not under lameduck run)', port)
+  }
+  target.attach(server)
+  const ticketKeys = inheritedTicketKeys()
+  if (ticketKeys !== undefined && server instanceof TLSServer) server.setTicketKeys(ticketKeys)
+  const address = fd === undefined ? `${host ?? ''}:${port}` : `fd ${fd}`
+  await new Promise<void>((resolve, reject) => {
+    const failed = (error: Error) =>
+      reject(
+        new ListenError(address, `Cannot listen on ${address}: ${error.message}`, { cause: error }),
+      )
+    server.once('error', failed)
+    const done = () => {
+      server.off('error', failed)
+      resolve()
+    }
+    if (fd !== undefined) server.listen({ fd, backlog }, done)
+    else server.listen({ port, host, backlog }, done)
+  })
+  const readiness = await target.checkReadiness()
+  if (typeof process.send === 'function') {
+    const report: WorkerReport = {
+      lameduck: readiness.ready ? WORKER_MESSAGE.ready : WORKER_MESSAGE.failed,
+      pid: process.pid,
+      checks: readiness.checks,
+    }
+    process.send(report)
+    if (readiness.ready) process.send(PM2_READY)
+  }
+  if (fd !== undefined) followSupervisor(target)
+}
+
+let following: WorkerTarget | undefined
+
+/**
+ * A worker of `lameduck run` drains when its supervisor says so (a reload or a stop) or when the
+ * supervisor is gone (the IPC channel closed), then exits: 0 when clean, 1 otherwise; with
+ * `signals: false` it drains and leaves the exit to the app. A reload needs no readiness delay,
+ * since the listening socket never stops being served.
+ */
+function followSupervisor(target: WorkerTarget): void {
+  if (following !== undefined || typeof process.send !== 'function') return
+  following = target
+  const drain = (reason: string, delay?: number) => {
+    const done = target.shutdown(reason, delay === undefined ? {} : { delay })
+    if (target.exits) exitAfter([done], [target.logger])
+  }
+  process.on('message', (message: unknown) => {
+    if (!isDrainRequest(message)) return
+    drain(`supervisor: ${message.reason}`, message.reason === 'reload' ? 0 : undefined)
+  })
+  process.on('disconnect', () => drain('supervisor gone'))
+  // The channel alone must not keep a worker alive once its servers are closed.
+  process.channel?.unref()
+}
+
+function validateListen(options: unknown): ListenOptions {
+  if (typeof options === 'number') return validateListen({ port: options })
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError('listen(options)', 'a port or { port, host, backlog }', options)
+  }
+  const { port, host, backlog, ...rest } = options as Record<string, unknown>
+  const extra = Object.keys(rest)[0]
+  if (extra !== undefined) {
+    throw new InvalidOptionError(
+      `listen(options.${extra})`,
+      'only port, host and backlog',
+      'unknown key',
+    )
+  }
+  if (
+    port !== undefined &&
+    (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65_535)
+  ) {
+    throw new InvalidOptionError('listen(options.port)', 'an integer from 0 to 65535', port)
+  }
+  if (host !== undefined && typeof host !== 'string') {
+    throw new InvalidOptionError('listen(options.host)', 'a string', host)
+  }
+  if (backlog !== undefined && (!Number.isInteger(backlog) || (backlog as number) < 1)) {
+    throw new InvalidOptionError('listen(options.backlog)', 'a positive integer', backlog)
+  }
+  return {
+    port: port as number | undefined,
+    host: host as string | undefined,
+    backlog: backlog as number | undefined,
+  }
+}
