@@ -45,6 +45,34 @@ export class InvalidStateError extends LameduckError {
   }
 }
 
+/**
+ * The running runtime lacks something lameduck relies on (one of Node's private fields, moved or
+ * renamed), so it refuses to attach rather than drain badly. Names the runtime, its version and
+ * what is missing.
+ */
+export class UnsupportedError extends LameduckError {
+  override readonly code = 'LAMEDUCK_ERR_UNSUPPORTED'
+  readonly runtime: string
+  readonly version: string
+  readonly missing: readonly string[]
+
+  constructor(
+    runtime: string,
+    version: string,
+    missing: readonly string[],
+    what = 'drain a server',
+  ) {
+    super(
+      'LAMEDUCK_ERR_UNSUPPORTED',
+      `lameduck cannot ${what} on ${runtime} ${version}: missing or changed: ${missing.join(', ')}`,
+    )
+    this.name = 'UnsupportedError'
+    this.runtime = runtime
+    this.version = version
+    this.missing = missing
+  }
+}
+
 /** Every error code lameduck uses; docs/errors.md lists the same set. */
 export const ERROR_CODES = Object.freeze([
   'LAMEDUCK_ERR_INVALID_OPTION',

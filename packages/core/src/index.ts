@@ -5,6 +5,7 @@ export {
   InvalidOptionError,
   InvalidStateError,
   LameduckError,
+  UnsupportedError,
 } from './errors.js'
 export type { CheckResult, HealthReply, Readiness, RequestHandler } from './health.js'
 export type { HookResult } from './hooks.js'

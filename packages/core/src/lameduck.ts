@@ -24,6 +24,7 @@ import {
   type ListenOptions,
   validateListen,
 } from './supervised.js'
+import { assertSupported, featuresOf } from './support.js'
 
 export type { State } from './health.js'
 
@@ -259,6 +260,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
       if (trackers.has(server)) {
         throw new InvalidStateError('attach() called twice with the same server')
       }
+      assertSupported(featuresOf(server))
       trackers.set(server, trackConnections(server, onTrackerDrained))
       return handle
     },
