@@ -53,7 +53,5 @@ export function assertSupported(features: readonly Feature[]): void {
     }
     missing.push(...fields)
   }
-  if (missing.length === 0) return
-  const { name, version } = runtime()
-  throw new UnsupportedError(name, version, missing)
+  if (missing.length > 0) throw new UnsupportedError(missing.join(', '), runtime())
 }
