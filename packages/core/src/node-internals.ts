@@ -110,6 +110,8 @@ export interface Probe {
   feature: Feature
   /** The field, as NODE_FIELDS names it. */
   field: keyof typeof NODE_FIELDS
+  /** Where the field lives and what lameduck expects of it, for the error message. */
+  name: string
   /** Builds the runtime's own objects (no I/O) and reads the field the way lameduck does. */
   holds(): boolean
 }
@@ -124,6 +126,7 @@ export const PROBES: readonly Probe[] = [
   {
     feature: 'http',
     field: 'connections',
+    name: 'http.Server[Symbol(http.server.connections)].all()',
     holds: () =>
       withListeningProbe((server) => {
         const list = connectionsList(server)
@@ -133,11 +136,13 @@ export const PROBES: readonly Probe[] = [
   {
     feature: 'http',
     field: 'connectionsChecker',
+    name: 'http.Server[Symbol(http.server.connectionsCheckingInterval)]',
     holds: () => withListeningProbe((server) => connectionsChecker(server) !== undefined),
   },
   {
     feature: 'http',
     field: 'activeResponse',
+    name: 'net.Socket._httpMessage',
     holds() {
       const socket = new Socket()
       const res = new ServerResponse(new IncomingMessage(socket))
@@ -151,6 +156,7 @@ export const PROBES: readonly Probe[] = [
   {
     feature: 'http',
     field: 'connectionCount',
+    name: 'net.Server._connections',
     holds() {
       const server = new NetServer() as NetServer & { _connections?: unknown }
       return typeof server._connections === 'number' && connectionCount(server) === 0
@@ -159,6 +165,7 @@ export const PROBES: readonly Probe[] = [
   {
     feature: 'tls',
     field: 'tlsParent',
+    name: 'tls.TLSSocket._parent',
     holds() {
       const raw = new Socket()
       const socket = new TLSSocket(raw, { isServer: true, secureContext: createSecureContext() })
@@ -171,6 +178,7 @@ export const PROBES: readonly Probe[] = [
   {
     feature: 'http2',
     field: 'sessionState',
+    name: 'Http2Session[Symbol(state)].streams',
     holds() {
       const transport = new Duplex({ read() {}, write: (_chunk, _encoding, done) => done() })
       const session = performServerHandshake(transport)

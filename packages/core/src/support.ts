@@ -4,17 +4,17 @@
 import { Server as TLSServer } from 'node:tls'
 import { UnsupportedError } from './errors.js'
 import { isHttp2Server } from './http2.js'
-import { type Feature, NODE_FIELDS, PROBES } from './node-internals.js'
+import { type Feature, PROBES } from './node-internals.js'
 
 /** The runtime this process runs on, as users name it. */
 export function runtime(): { name: string; version: string } {
   const versions = process.versions as NodeJS.ProcessVersions & { bun?: string; deno?: string }
   if (versions.bun !== undefined) return { name: 'Bun', version: versions.bun }
   if (versions.deno !== undefined) return { name: 'Deno', version: versions.deno }
-  return { name: 'Node.js', version: process.version }
+  return { name: 'Node.js', version: versions.node }
 }
 
-/** The fields missing for a feature, by NODE_FIELDS' names; a probe that throws counts too. */
+/** The fields missing for a feature, by name; a probe that throws counts as missing too. */
 export function missingFields(feature: Feature): string[] {
   const missing: string[] = []
   for (const probe of PROBES) {
@@ -25,7 +25,7 @@ export function missingFields(feature: Feature): string[] {
     } catch {
       holds = false
     }
-    if (!holds) missing.push(`${NODE_FIELDS[probe.field]} (${probe.feature})`)
+    if (!holds) missing.push(probe.name)
   }
   return missing
 }

@@ -1,13 +1,22 @@
 // The private Node fields lameduck reads (src/node-internals.ts), checked on the running Node.
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import {
+  connect as connectH2,
+  createServer as createH2Server,
+  type ServerHttp2Session,
+} from 'node:http2'
 import { type AddressInfo, connect, type Socket } from 'node:net'
-import { RawClient } from '@lameduck/test-utils'
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls'
+import { RawClient, testCertificate } from '@lameduck/test-utils'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import {
   activeResponse,
   connectionCount,
   httpConnections,
+  openStreams,
+  PROBES,
+  rawSocketOf,
   stopConnectionsChecker,
 } from '../src/node-internals.js'
 
@@ -83,5 +92,57 @@ describe(`node internals on ${process.version}`, () => {
     expect(interval.hasRef()).toBe(false)
     stopConnectionsChecker(server)
     expect((interval as unknown as { _destroyed: boolean })._destroyed).toBe(true)
+  })
+
+  it('finds the TCP socket a TLS server wrapped', async () => {
+    const raws: Socket[] = []
+    const server = createTlsServer(await testCertificate())
+    server.on('connection', (raw: Socket) => raws.push(raw))
+    const secured = new Promise<TLSSocket>((resolve) => server.on('secureConnection', resolve))
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    onTestFinished(() => server.close())
+    const client = await RawClient.connect((server.address() as AddressInfo).port, true)
+    onTestFinished(() => client.close())
+    const socket = await secured
+    onTestFinished(() => socket.destroy())
+    expect(raws).toHaveLength(1)
+    expect(rawSocketOf(socket)).toBe(raws[0])
+  })
+
+  it('lists the streams an HTTP/2 session has open, and not those that ended', async () => {
+    const server = createH2Server()
+    const sessions: ServerHttp2Session[] = []
+    server.on('session', (session) => sessions.push(session))
+    let arrived = 0
+    const bothOpen = new Promise<void>((resolve) => {
+      server.on('stream', (stream, headers) => {
+        if (headers[':path'] === '/quick') {
+          stream.respond({ ':status': 200 })
+          stream.end()
+        }
+        if (++arrived === 2) resolve()
+      })
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    onTestFinished(() => server.close())
+    const client = connectH2(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+    client.on('error', () => {})
+    onTestFinished(() => client.destroy())
+    const quick = client.request({ ':path': '/quick' })
+    const hung = client.request({ ':path': '/hang' })
+    hung.on('error', () => {})
+    quick.resume()
+    await bothOpen
+    await once(quick, 'close')
+    const [session] = sessions
+    await expect.poll(() => openStreams(session!).map((stream) => stream.id)).toEqual([3])
+    hung.close()
+    await expect.poll(() => openStreams(session!)).toEqual([])
+  })
+
+  it('holds every probe of the support check', () => {
+    expect(PROBES.filter((probe) => !probe.holds()).map((probe) => probe.name)).toEqual([])
   })
 })
