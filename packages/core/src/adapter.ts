@@ -11,3 +11,4 @@ export {
   ROUTE_DEFAULTS,
   type RouteOption,
 } from './routes.js'
+export { runtime as currentRuntime } from './support.js'
