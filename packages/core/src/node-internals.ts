@@ -108,8 +108,8 @@ export type Feature = 'http' | 'tls' | 'http2'
 
 export interface Probe {
   feature: Feature
-  /** The field, as NODE_FIELDS names it. */
-  field: keyof typeof NODE_FIELDS
+  /** The field, as NODE_FIELDS names it; none for what is a matter of Node's class tree. */
+  field?: keyof typeof NODE_FIELDS
   /** Where the field lives and what lameduck expects of it, for the error message. */
   name: string
   /** Builds the runtime's own objects (no I/O) and reads the field the way lameduck does. */
@@ -123,6 +123,12 @@ export interface Probe {
  * told it did, without binding anything.
  */
 export const PROBES: readonly Probe[] = [
+  {
+    // lameduck closes the listener with `net.Server.prototype.close` (see connections.ts).
+    feature: 'http',
+    name: 'http.Server extending net.Server',
+    holds: () => new HttpServer() instanceof NetServer,
+  },
   {
     feature: 'http',
     field: 'connections',

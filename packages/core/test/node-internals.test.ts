@@ -101,11 +101,15 @@ describe(`node internals on ${process.version}`, () => {
     const secured = new Promise<TLSSocket>((resolve) => server.on('secureConnection', resolve))
     server.listen(0, '127.0.0.1')
     await once(server, 'listening')
-    onTestFinished(() => server.close())
+    onTestFinished(() => {
+      server.close()
+    })
     const client = await RawClient.connect((server.address() as AddressInfo).port, true)
     onTestFinished(() => client.close())
     const socket = await secured
-    onTestFinished(() => socket.destroy())
+    onTestFinished(() => {
+      socket.destroy()
+    })
     expect(raws).toHaveLength(1)
     expect(rawSocketOf(socket)).toBe(raws[0])
   })
@@ -126,7 +130,9 @@ describe(`node internals on ${process.version}`, () => {
     })
     server.listen(0, '127.0.0.1')
     await once(server, 'listening')
-    onTestFinished(() => server.close())
+    onTestFinished(() => {
+      server.close()
+    })
     const client = connectH2(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
     client.on('error', () => {})
     onTestFinished(() => client.destroy())

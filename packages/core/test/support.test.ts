@@ -2,6 +2,7 @@
 // renamed here the way a Node release would do it: the objects Node makes stop carrying it under
 // the name lameduck reads. A fresh copy of lameduck is loaded for each case, since the support
 // check runs once per process.
+import { EventEmitter } from 'node:events'
 import { Server as HttpServer } from 'node:http'
 import {
   createServer as createH2Server,
@@ -119,6 +120,19 @@ describe(`support check on ${process.version}`, () => {
         .attach(createH2Server())
         .attach(createSecureServer(certificate)),
     ).not.toThrow()
+  })
+
+  it('refuses to attach when http.Server no longer extends net.Server', async () => {
+    const ld = await freshLameduck()
+    const parent = Object.getPrototypeOf(HttpServer.prototype) as object
+    Object.setPrototypeOf(HttpServer.prototype, EventEmitter.prototype)
+    restores.push(() => Object.setPrototypeOf(HttpServer.prototype, parent))
+    expect(() => ld.attach(new HttpServer())).toThrow(
+      expect.objectContaining({
+        code: 'LAMEDUCK_ERR_UNSUPPORTED',
+        missing: 'http.Server extending net.Server',
+      }),
+    )
   })
 
   const cases = Object.keys(NODE_FIELDS).flatMap((field) =>

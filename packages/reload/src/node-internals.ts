@@ -25,6 +25,12 @@ export type CreateServerHandle = (
  * equivalent that binds without listening (Node 26's `net.BoundSocket` is not on 20, 22 or 24).
  */
 export function createServerHandle(): CreateServerHandle {
+  const runtime = currentRuntime()
+  // Workers are forked with `node --require` for the preload, which Deno ignores and Bun's fork
+  // does not promise: a worker there would serve without lameduck, so refuse before binding.
+  if (runtime.name !== 'Node.js') {
+    throw new UnsupportedError('Node.js, to fork workers with its preload (--require)', runtime)
+  }
   const create = (net as unknown as { _createServerHandle?: unknown })._createServerHandle
   if (typeof create !== 'function') {
     throw new UnsupportedError(
