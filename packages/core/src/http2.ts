@@ -27,7 +27,7 @@ export interface SessionTracker {
  * Tracks an HTTP/2 server's sessions and closes them gracefully. While serving, nothing is done
  * per stream; once the drain starts, each open stream is counted when its response finishes, and
  * those still unfinished at the deadline are counted as forced. Neither depends on the order of
- * the session's and its streams' 'close' events, which Node 26.3 reversed (nodejs/node#63414),
+ * the session's and its streams' 'close' events, which Node 26.3 changed (nodejs/node#63414),
  * and a stream whose client went away is counted as neither.
  */
 export function trackSessions(server: Http2AnyServer, counts: DrainCounts): SessionTracker {
