@@ -5,6 +5,7 @@ import {
   connect as connectH2,
   createServer as createH2Server,
   type ServerHttp2Session,
+  type ServerHttp2Stream,
 } from 'node:http2'
 import { type AddressInfo, connect, type Socket } from 'node:net'
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls'
@@ -116,16 +117,11 @@ describe(`node internals on ${process.version}`, () => {
 
   it('lists the streams an HTTP/2 session has open, and not those that ended', async () => {
     const server = createH2Server()
-    const sessions: ServerHttp2Session[] = []
-    server.on('session', (session) => sessions.push(session))
-    let arrived = 0
+    const streams = new Map<string, ServerHttp2Stream>()
     const bothOpen = new Promise<void>((resolve) => {
       server.on('stream', (stream, headers) => {
-        if (headers[':path'] === '/quick') {
-          stream.respond({ ':status': 200 })
-          stream.end()
-        }
-        if (++arrived === 2) resolve()
+        streams.set(String(headers[':path']), stream)
+        if (streams.size === 2) resolve()
       })
     })
     server.listen(0, '127.0.0.1')
@@ -136,16 +132,20 @@ describe(`node internals on ${process.version}`, () => {
     const client = connectH2(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
     client.on('error', () => {})
     onTestFinished(() => client.destroy())
-    const quick = client.request({ ':path': '/quick' })
-    const hung = client.request({ ':path': '/hang' })
-    hung.on('error', () => {})
-    quick.resume()
+    client.request({ ':path': '/quick' }).resume()
+    client.request({ ':path': '/hang' }).on('error', () => {})
     await bothOpen
+    const quick = streams.get('/quick')!
+    const hung = streams.get('/hang')!
+    const session = hung.session as ServerHttp2Session
+    expect(openStreams(session)).toEqual([quick, hung])
+    quick.respond({ ':status': 200 })
+    quick.end()
     await once(quick, 'close')
-    const [session] = sessions
-    await expect.poll(() => openStreams(session!).map((stream) => stream.id)).toEqual([3])
+    expect(openStreams(session)).toEqual([hung])
     hung.close()
-    await expect.poll(() => openStreams(session!)).toEqual([])
+    await once(hung, 'close')
+    expect(openStreams(session)).toEqual([])
   })
 
   it('holds every probe of the support check', () => {
