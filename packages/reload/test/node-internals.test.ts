@@ -1,5 +1,6 @@
 // The private Node APIs `lameduck run` uses (src/node-internals.ts), checked on the running Node,
 // and refused with LAMEDUCK_ERR_UNSUPPORTED when one is deleted or renamed.
+import { spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import net, { connect, Server as NetServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
@@ -58,6 +59,14 @@ describe(`lameduck run's Node internals on ${process.version}`, () => {
     expect(NetServer.prototype.listen).not.toBe(node)
     restore()
     expect(NetServer.prototype.listen).toBe(node)
+  })
+
+  it('says in its help which runtimes it runs on', () => {
+    const cli = fileURLToPath(new URL('../dist/cli.mjs', import.meta.url))
+    const help = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' })
+    expect(help.status).toBe(0)
+    expect(help.stderr).toContain('runs on Node.js 26, 24, 22 and 20 on Linux')
+    expect(help.stderr).toContain('refuses to start on Bun and Deno')
   })
 
   it.each(['deleted', 'renamed'] as const)(
