@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 // Tests run on the TypeScript sources through the `@lameduck/source` export condition; child
 // process fixtures import the built packages, so `pnpm test` builds first.
@@ -14,6 +14,7 @@ export default defineConfig({
         test: {
           name: 'core',
           include: ['packages/core/test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'packages/core/test/runtimes/**'],
           typecheck: {
             enabled: true,
             include: ['packages/core/test/**/*.test-d.ts'],
@@ -35,6 +36,16 @@ export default defineConfig({
             {
               extends: true as const,
               test: { name: 'integration', include: ['integration/*.test.ts'] },
+            },
+          ]
+        : []),
+      // The core contract on Bun and Deno: run by .ci/run, which installs them and names them in
+      // LAMEDUCK_BUN and LAMEDUCK_DENO.
+      ...(process.env.LAMEDUCK_BUN !== undefined || process.env.LAMEDUCK_DENO !== undefined
+        ? [
+            {
+              extends: true as const,
+              test: { name: 'runtimes', include: ['packages/core/test/runtimes/*.test.ts'] },
             },
           ]
         : []),

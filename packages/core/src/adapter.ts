@@ -11,6 +11,7 @@ export {
   ROUTE_DEFAULTS,
   type RouteOption,
 } from './routes.js'
+export { runtime as currentRuntime } from './support.js'
 export {
   type DrainRequest,
   isDrainRequest,

@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events'
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http'
 import type { Server as HttpsServer } from 'node:https'
 import { Server as NetServer, type Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { Server as TLSServer, type TLSSocket } from 'node:tls'
 import { type Http2AnyServer, isHttp2Server, trackSessions } from './http2.js'
 import {
@@ -74,8 +75,9 @@ export function trackConnections(
   const idle = new Map<TrackedSocket, { expiresAt: number; bytesRead: number }>()
   let idleTimer: NodeJS.Timeout | undefined
   // What Node's HTTP connection list does not hold: sockets handed to the app by an upgrade or
-  // CONNECT, and TLS sockets still in their handshake.
-  const detached = new Set<Socket>()
+  // CONNECT (each connection with the stream the app was given), and TLS sockets still in their
+  // handshake.
+  const detached = new Map<Socket, Duplex>()
   const handshaking = new Set<Socket>()
 
   function onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -171,9 +173,13 @@ export function trackConnections(
     detached.delete(this)
   }
 
-  function onDetached(_req: IncomingMessage, socket: Socket): void {
-    detached.add(socket)
-    socket.on('close', onDetachedClose)
+  function onDetached(req: IncomingMessage, stream: Duplex): void {
+    // From Node 26, an upgrade whose request has a body hands the app an `UpgradeStream` over the
+    // connection, which stays in Node's list until the body has ended (nodejs/node#60016). Keyed
+    // by the connection, it is neither closed as idle nor counted twice.
+    const connection = req.socket
+    detached.set(connection, stream)
+    connection.on('close', onDetachedClose)
   }
 
   // lameduck listens to these events exactly when the app does, and first in line, because
@@ -255,6 +261,7 @@ export function trackConnections(
       else server.once('close', onServerClosed)
       sessions?.drain()
       for (const socket of httpConnections(server) as TrackedSocket[]) {
+        if (detached.has(socket)) continue
         const res = lastResponse(socket)
         const active = activeResponse(socket)
         if (res === undefined) becameIdle(socket)
@@ -266,14 +273,16 @@ export function trackConnections(
     destroyAll() {
       sessions?.destroyAll()
       for (const socket of httpConnections(server) as TrackedSocket[]) {
+        if (detached.has(socket)) continue
         if (lastResponse(socket) !== undefined) counts.forcedRequests++
         counts.forced++
         socket.destroy()
       }
-      for (const socket of detached) {
+      for (const [connection, stream] of detached) {
         counts.forcedUpgraded++
         counts.forced++
-        socket.destroy()
+        stream.destroy()
+        connection.destroy()
       }
       for (const socket of handshaking) {
         counts.forced++

@@ -1,4 +1,9 @@
-import type { Http2SecureServer, Http2Server, ServerHttp2Session } from 'node:http2'
+import type {
+  Http2SecureServer,
+  Http2Server,
+  ServerHttp2Session,
+  ServerHttp2Stream,
+} from 'node:http2'
 import { Server as NetServer } from 'node:net'
 import type { DrainCounts } from './connections.js'
 import { openStreams } from './node-internals.js'
@@ -26,24 +31,40 @@ export interface SessionTracker {
 }
 
 /**
- * Tracks an HTTP/2 server's sessions and closes them gracefully. Nothing is done per stream: the
- * streams a session has open are read from Node when the drain starts and at the deadline.
+ * Tracks an HTTP/2 server's sessions and closes them gracefully. While serving, nothing is done
+ * per stream; once the drain starts, each open stream is counted when its response finishes, and
+ * those still unfinished at the deadline are counted as forced. Neither depends on the order of
+ * the session's and its streams' 'close' events, which Node 26.3 changed (nodejs/node#63414),
+ * and a stream whose client went away is counted as neither.
  */
 export function trackSessions(server: Http2AnyServer, counts: DrainCounts): SessionTracker {
   const sessions = new Set<ServerHttp2Session>()
   const ackTimers = new Set<NodeJS.Timeout>()
   let draining = false
-  let openAtDrain = 0
-  let forced = 0
+
+  function onStreamFinish(this: ServerHttp2Stream): void {
+    // Node also ends the writable side of a stream its client reset: that one was not answered.
+    if (this.headersSent && !this.destroyed) counts.requests++
+  }
+
+  function watch(stream: ServerHttp2Stream): void {
+    stream.once('finish', onStreamFinish)
+  }
 
   function onSessionClose(this: ServerHttp2Session): void {
     sessions.delete(this)
   }
 
+  function drainSession(session: ServerHttp2Session): void {
+    for (const stream of openStreams(session)) watch(stream)
+    session.on('stream', watch)
+    goAway(session)
+  }
+
   function onSession(session: ServerHttp2Session): void {
     sessions.add(session)
     session.on('close', onSessionClose)
-    if (draining) goAway(session)
+    if (draining) drainSession(session)
   }
 
   /**
@@ -83,30 +104,27 @@ export function trackSessions(server: Http2AnyServer, counts: DrainCounts): Sess
     ackTimers.add(timer)
   }
 
-  const streamsOpen = () => [...sessions].reduce((total, s) => total + openStreams(s), 0)
-
   server.on('session', onSession)
 
   return {
     drain() {
       draining = true
-      openAtDrain = streamsOpen()
-      for (const session of sessions) goAway(session)
+      for (const session of sessions) drainSession(session)
     },
     destroyAll() {
-      forced = streamsOpen()
-      counts.forcedRequests += forced
       for (const session of sessions) {
+        for (const stream of openStreams(session)) {
+          if (!stream.writableFinished) counts.forcedRequests++
+        }
         counts.forced++
         session.destroy()
       }
     },
     release() {
-      // No new stream is accepted once the drain began, so the rest of those open finished.
-      if (draining) counts.requests += Math.max(0, openAtDrain - forced)
       for (const timer of ackTimers) clearTimeout(timer)
       ackTimers.clear()
       server.off('session', onSession)
+      for (const session of sessions) session.off('stream', watch)
     },
   }
 }

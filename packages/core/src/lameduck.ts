@@ -23,6 +23,7 @@ import {
   validateOptions,
 } from './options.js'
 import { foreignListeners, handleSignals } from './signals.js'
+import { assertSupported, featuresOf } from './support.js'
 import { type ListenOptions, listenAsWorker } from './worker-protocol.js'
 
 export type { State } from './health.js'
@@ -285,6 +286,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
       if (trackers.has(server)) {
         throw new InvalidStateError('attach() called twice with the same server')
       }
+      assertSupported(featuresOf(server))
       trackers.set(server, trackConnections(server, onTrackerDrained))
       warnForeignListeners()
       return handle

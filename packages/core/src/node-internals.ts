@@ -1,25 +1,55 @@
-// Node keeps a few facts lameduck needs in private fields. Every read of one lives here, is
-// feature-tested, and runs in CI on Node 20, 22 and 24 (see test/node-internals.test.ts).
-import type { ServerResponse } from 'node:http'
-import type { Http2Session } from 'node:http2'
-import type { Server as NetServer, Socket } from 'node:net'
-import type { TLSSocket } from 'node:tls'
+// Node keeps a few facts lameduck needs in private fields. Every read of one lives here, each has
+// a probe below that support.ts runs once per process before the first attach(), and each read is
+// tested on every Node line CI runs (test/node-internals.test.ts).
+import { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http'
+import {
+  type Http2Session,
+  performServerHandshake,
+  type ServerHttp2Session,
+  type ServerHttp2Stream,
+} from 'node:http2'
+import { Server as NetServer, Socket } from 'node:net'
+import { Duplex } from 'node:stream'
+import { createSecureContext, TLSSocket } from 'node:tls'
 
-const symbolNamed = (server: NetServer, description: string) =>
-  Object.getOwnPropertySymbols(server).find((symbol) => symbol.description === description)
+/** The private fields lameduck reads, by the name Node gives them (a symbol's description). */
+export const NODE_FIELDS = Object.freeze({
+  connections: 'http.server.connections',
+  connectionsChecker: 'http.server.connectionsCheckingInterval',
+  activeResponse: '_httpMessage',
+  tlsParent: '_parent',
+  sessionState: 'state',
+  connectionCount: '_connections',
+} as const)
+
+type ConnectionsList = { all(): { socket?: Socket | null }[] }
+
+function symbolField(target: object, description: string): unknown {
+  const key = Object.getOwnPropertySymbols(target).find(
+    (symbol) => symbol.description === description,
+  )
+  return key === undefined ? undefined : (target as Record<symbol, unknown>)[key]
+}
+
+function connectionsList(server: NetServer): ConnectionsList | undefined {
+  const list = symbolField(server, NODE_FIELDS.connections)
+  return typeof (list as Partial<ConnectionsList> | undefined)?.all === 'function'
+    ? (list as ConnectionsList)
+    : undefined
+}
 
 /**
  * Every open HTTP/1 connection of the server. Node already tracks them (it needs them for
  * `closeIdleConnections()`), so lameduck reads that list rather than paying for a second one.
- * Upgraded sockets leave the list when they upgrade; TLS sockets join it after the handshake.
+ * Upgraded sockets leave the list when they upgrade (from Node 26, an upgrade whose request has a
+ * body only once that body has ended); TLS sockets join it after the handshake. The list exists
+ * once the server has listened.
  */
 export function httpConnections(server: NetServer): Socket[] {
-  const key = symbolNamed(server, 'http.server.connections')
-  const list = key === undefined ? undefined : (server as unknown as Record<symbol, unknown>)[key]
+  const list = connectionsList(server)
   if (list === undefined) return []
-  const parsers = (list as { all(): { socket?: Socket | null }[] }).all()
   const sockets: Socket[] = []
-  for (const parser of parsers) if (parser.socket) sockets.push(parser.socket)
+  for (const parser of list.all()) if (parser.socket) sockets.push(parser.socket)
   return sockets
 }
 
@@ -37,17 +67,30 @@ export function rawSocketOf(socket: TLSSocket): Socket | undefined {
   return parent !== null && typeof parent === 'object' ? (parent as Socket) : undefined
 }
 
-/** How many streams an HTTP/2 session has open; Node keeps them in a map on the session. */
-export function openStreams(session: Http2Session): number {
-  const key = Object.getOwnPropertySymbols(session).find((s) => s.description === 'state')
-  const state = key === undefined ? undefined : (session as unknown as Record<symbol, unknown>)[key]
-  const streams = (state as { streams?: { size?: unknown } } | undefined)?.streams
-  return typeof streams?.size === 'number' ? streams.size : 0
+function sessionStreams(session: Http2Session): Map<number, unknown> | undefined {
+  const state = symbolField(session, NODE_FIELDS.sessionState) as { streams?: unknown } | undefined
+  const streams = state?.streams as Partial<Map<number, unknown>> | undefined
+  return typeof streams?.size === 'number' && typeof streams.values === 'function'
+    ? (streams as Map<number, unknown>)
+    : undefined
+}
+
+/** The streams an HTTP/2 session has open; Node keeps them in a map on the session. */
+export function openStreams(session: ServerHttp2Session): ServerHttp2Stream[] {
+  const streams = sessionStreams(session)
+  return streams === undefined ? [] : ([...streams.values()] as ServerHttp2Stream[])
 }
 
 /** How many connections the server holds, whatever their kind (`net.Server` counts them). */
 export function connectionCount(server: NetServer): number {
   return (server as NetServer & { _connections?: number })._connections ?? 0
+}
+
+function connectionsChecker(server: NetServer): NodeJS.Timeout | undefined {
+  const interval = symbolField(server, NODE_FIELDS.connectionsChecker)
+  return typeof (interval as Partial<NodeJS.Timeout> | undefined)?.hasRef === 'function'
+    ? (interval as NodeJS.Timeout)
+    : undefined
 }
 
 /**
@@ -56,8 +99,110 @@ export function connectionCount(server: NetServer): number {
  * `net.Server.prototype.close` instead and stops the checker here once the drain is over.
  */
 export function stopConnectionsChecker(server: NetServer): void {
-  const key = symbolNamed(server, 'http.server.connectionsCheckingInterval')
-  if (key === undefined) return
-  const interval = (server as unknown as Record<symbol, unknown>)[key]
-  if (interval !== undefined) clearInterval(interval as NodeJS.Timeout)
+  const interval = connectionsChecker(server)
+  if (interval !== undefined) clearInterval(interval)
+}
+
+/** What lameduck needs of the runtime for one kind of server. */
+export type Feature = 'http' | 'tls' | 'http2'
+
+export interface Probe {
+  feature: Feature
+  /** The field, as NODE_FIELDS names it; none for what is a matter of Node's class tree. */
+  field?: keyof typeof NODE_FIELDS
+  /** Where the field lives and what lameduck expects of it, for the error message. */
+  name: string
+  /** Builds the runtime's own objects (no I/O) and reads the field the way lameduck does. */
+  holds(): boolean
+}
+
+/**
+ * Each probe reads its field through the reader above, on objects the runtime itself made, so a
+ * field that moved, was renamed or changed shape fails here instead of in a drain. The
+ * connections list and the checker appear when a server starts listening: the probe server is
+ * told it did, without binding anything.
+ */
+export const PROBES: readonly Probe[] = [
+  {
+    // lameduck closes the listener with `net.Server.prototype.close` (see connections.ts).
+    feature: 'http',
+    name: 'http.Server extending net.Server',
+    holds: () => new HttpServer() instanceof NetServer,
+  },
+  {
+    feature: 'http',
+    field: 'connections',
+    name: 'http.Server[Symbol(http.server.connections)].all()',
+    holds: () =>
+      withListeningProbe((server) => {
+        const list = connectionsList(server)
+        return list !== undefined && Array.isArray(list.all())
+      }),
+  },
+  {
+    feature: 'http',
+    field: 'connectionsChecker',
+    name: 'http.Server[Symbol(http.server.connectionsCheckingInterval)]',
+    holds: () => withListeningProbe((server) => connectionsChecker(server) !== undefined),
+  },
+  {
+    feature: 'http',
+    field: 'activeResponse',
+    name: 'net.Socket._httpMessage',
+    holds() {
+      const socket = new Socket()
+      const res = new ServerResponse(new IncomingMessage(socket))
+      res.assignSocket(socket)
+      const assigned = activeResponse(socket) === res
+      res.detachSocket(socket)
+      socket.destroy()
+      return assigned && activeResponse(socket) === undefined
+    },
+  },
+  {
+    feature: 'http',
+    field: 'connectionCount',
+    name: 'net.Server._connections',
+    holds() {
+      const server = new NetServer() as NetServer & { _connections?: unknown }
+      return typeof server._connections === 'number' && connectionCount(server) === 0
+    },
+  },
+  {
+    feature: 'tls',
+    field: 'tlsParent',
+    name: 'tls.TLSSocket._parent',
+    holds() {
+      const raw = new Socket()
+      const socket = new TLSSocket(raw, { isServer: true, secureContext: createSecureContext() })
+      const held = rawSocketOf(socket) === raw
+      socket.destroy()
+      raw.destroy()
+      return held
+    },
+  },
+  {
+    feature: 'http2',
+    field: 'sessionState',
+    name: 'Http2Session[Symbol(state)].streams',
+    holds() {
+      const transport = new Duplex({ read() {}, write: (_chunk, _encoding, done) => done() })
+      const session = performServerHandshake(transport)
+      session.on('error', () => {})
+      const held = sessionStreams(session)?.size === 0
+      session.destroy()
+      transport.destroy()
+      return held
+    },
+  },
+]
+
+function withListeningProbe(read: (server: HttpServer) => boolean): boolean {
+  const server = new HttpServer()
+  server.emit('listening')
+  try {
+    return read(server)
+  } finally {
+    stopConnectionsChecker(server)
+  }
 }

@@ -7,7 +7,7 @@ import {
 import { createServer as createHttp2Server } from 'node:http2'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { closeWebSocketsOnDrain, type Lameduck, lameduck } from '@lameduck/core'
+import { closeWebSocketsOnDrain, lameduck } from '@lameduck/core'
 import {
   type ContractApp,
   type ContractOptions,
@@ -15,43 +15,7 @@ import {
   type TestCertificate,
 } from '@lameduck/test-utils'
 import { WebSocketServer } from 'ws'
-
-/** The contract's routes as a plain node:http request listener. */
-export function contractRoutes(ld: Lameduck, probe: EventEmitter) {
-  return (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://x')
-    const ms = Number(url.searchParams.get('ms') ?? 0)
-    if (url.pathname === '/readyz') return ld.readiness(req, res)
-    if (url.pathname === '/healthz') return ld.health(req, res)
-    probe.emit('arrived', url.pathname, req.socket.remotePort)
-    switch (url.pathname) {
-      case '/fast':
-        return res.end('ok')
-      case '/slow':
-        return setTimeout(() => res.end('slow'), ms)
-      case '/hang':
-        return
-      case '/stream':
-        res.write('first,')
-        return setTimeout(() => res.end('last'), ms)
-      case '/events':
-        res.writeHead(200, { 'content-type': 'text/event-stream' })
-        res.write('data: hello\n\n')
-        ld.endOnDrain(res, (r) => r.end('event: bye\ndata: shutting down\n\n'))
-        return
-      case '/upload': {
-        let bytes = 0
-        req.on('data', (chunk: Buffer) => {
-          bytes += chunk.length
-        })
-        return req.on('end', () => res.end(String(bytes)))
-      }
-      default:
-        res.statusCode = 404
-        return res.end()
-    }
-  }
-}
+import { contractRoutes } from './contract-routes.js'
 
 /** A node:http (or, given a certificate, node:https) server on 127.0.0.1 with lameduck attached. */
 export async function startCoreApp(

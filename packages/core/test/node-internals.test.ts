@@ -1,13 +1,23 @@
 // The private Node fields lameduck reads (src/node-internals.ts), checked on the running Node.
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import {
+  connect as connectH2,
+  createServer as createH2Server,
+  type ServerHttp2Session,
+  type ServerHttp2Stream,
+} from 'node:http2'
 import { type AddressInfo, connect, type Socket } from 'node:net'
-import { RawClient } from '@lameduck/test-utils'
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls'
+import { RawClient, testCertificate } from '@lameduck/test-utils'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import {
   activeResponse,
   connectionCount,
   httpConnections,
+  openStreams,
+  PROBES,
+  rawSocketOf,
   stopConnectionsChecker,
 } from '../src/node-internals.js'
 
@@ -83,5 +93,62 @@ describe(`node internals on ${process.version}`, () => {
     expect(interval.hasRef()).toBe(false)
     stopConnectionsChecker(server)
     expect((interval as unknown as { _destroyed: boolean })._destroyed).toBe(true)
+  })
+
+  it('finds the TCP socket a TLS server wrapped', async () => {
+    const raws: Socket[] = []
+    const server = createTlsServer(await testCertificate())
+    server.on('connection', (raw: Socket) => raws.push(raw))
+    const secured = new Promise<TLSSocket>((resolve) => server.on('secureConnection', resolve))
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    onTestFinished(() => {
+      server.close()
+    })
+    const client = await RawClient.connect((server.address() as AddressInfo).port, true)
+    onTestFinished(() => client.close())
+    const socket = await secured
+    onTestFinished(() => {
+      socket.destroy()
+    })
+    expect(raws).toHaveLength(1)
+    expect(rawSocketOf(socket)).toBe(raws[0])
+  })
+
+  it('lists the streams an HTTP/2 session has open, and not those that ended', async () => {
+    const server = createH2Server()
+    const streams = new Map<string, ServerHttp2Stream>()
+    const bothOpen = new Promise<void>((resolve) => {
+      server.on('stream', (stream, headers) => {
+        streams.set(String(headers[':path']), stream)
+        if (streams.size === 2) resolve()
+      })
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    onTestFinished(() => {
+      server.close()
+    })
+    const client = connectH2(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+    client.on('error', () => {})
+    onTestFinished(() => client.destroy())
+    client.request({ ':path': '/quick' }).resume()
+    client.request({ ':path': '/hang' }).on('error', () => {})
+    await bothOpen
+    const quick = streams.get('/quick')!
+    const hung = streams.get('/hang')!
+    const session = hung.session as ServerHttp2Session
+    expect(openStreams(session)).toEqual([quick, hung])
+    quick.respond({ ':status': 200 })
+    quick.end()
+    await once(quick, 'close')
+    expect(openStreams(session)).toEqual([hung])
+    hung.close()
+    await once(hung, 'close')
+    expect(openStreams(session)).toEqual([])
+  })
+
+  it('holds every probe of the support check', () => {
+    expect(PROBES.filter((probe) => !probe.holds()).map((probe) => probe.name)).toEqual([])
   })
 })

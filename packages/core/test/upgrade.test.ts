@@ -80,4 +80,30 @@ describe('upgraded sockets', () => {
     expect((await raw.read()).body).toBe('plain')
     expect(server.listenerCount('upgrade')).toBe(0)
   })
+
+  // Node 26 hands the app an UpgradeStream and keeps the connection in its own list, with no
+  // response, until the request body has ended (nodejs/node#60016); earlier lines upgrade at once.
+  it('leaves an upgrade whose request body is still arriving to the app, and counts it once', async () => {
+    const ld = lameduck({ signals: false, idleGrace: 20, timeout: 300 })
+    const { port } = await upgradeServer((server) => ld.attach(server))
+    const raw = await RawClient.connect(port)
+    onTestFinished(() => raw.close())
+    raw.socket.write(
+      'POST / HTTP/1.1\r\nhost: x\r\nconnection: upgrade\r\nupgrade: echo\r\ncontent-length: 10\r\n\r\n12345',
+    )
+    await once(raw.socket, 'data')
+    const report = ld.shutdown()
+    // During the drain the connection still carries the upgraded protocol.
+    const echoed = new Promise<void>((resolve) => {
+      raw.socket.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('ping')) resolve()
+      })
+    })
+    raw.socket.write('67890ping\n')
+    await echoed
+    const result = await report
+    expect(result.sockets).toMatchObject({ forced: 1, forcedUpgraded: 1, idleClosed: 0 })
+    expect(result.requests.forced).toBe(0)
+    await raw.closed
+  })
 })

@@ -12,7 +12,9 @@ const USAGE = `usage:
   lameduck run [--listen [host:]port]... [--workers N|auto] [--ready-timeout ms]
                [--drain-timeout ms] [--kill-grace ms] [--control path] -- app.js [args...]
   lameduck reload [--control path | --pid pid]   exit 0 when the new code serves, 1 on rollback
-  lameduck status [--control path | --pid pid]`
+  lameduck status [--control path | --pid pid]
+
+runs on Node.js 26, 24, 22 and 20 on Linux; refuses to start on Bun and Deno (docs/runtimes.md)`
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv

@@ -1,8 +1,9 @@
 // The supervisor binds each address once and keeps the socket for its whole life: workers come
 // and go, connections wait in the socket's backlog in between, and nobody ever gets ECONNREFUSED.
 
-import net, { isIPv6 } from 'node:net'
-import { ListenError, UnsupportedError } from '@lameduck/core'
+import { isIPv6 } from 'node:net'
+import { ListenError } from '@lameduck/core'
+import { createServerHandle } from './node-internals.js'
 import type { ListenAddress } from './options.js'
 
 export interface BoundSocket {
@@ -12,36 +13,12 @@ export interface BoundSocket {
   close(): void
 }
 
-interface ServerHandle {
-  fd: number
-  getsockname(out: { address?: string; port?: number }): number
-  close(): void
-}
-
-type CreateServerHandle = (
-  address: string | null,
-  port: number | null,
-  addressType: 4 | 6 | null,
-  fd: number | undefined,
-  flags: number,
-) => ServerHandle | number
-
-function serverHandleFactory(): CreateServerHandle {
-  const create = (net as unknown as { _createServerHandle?: CreateServerHandle })
-    ._createServerHandle
-  if (typeof create !== 'function') {
-    throw new UnsupportedError('net._createServerHandle, to bind a socket for workers')
-  }
-  return create
-}
-
 /**
  * Binds without listening: the supervisor must never accept a connection itself, since it runs
- * no app code. Workers call `listen()` on the inherited descriptor. Uses Node's
- * `net._createServerHandle`, which has no public equivalent; feature-tested here.
+ * no app code. Workers call `listen()` on the inherited descriptor.
  */
 export function bindSockets(addresses: readonly ListenAddress[]): BoundSocket[] {
-  const create = serverHandleFactory()
+  const create = createServerHandle()
   const bound: BoundSocket[] = []
   for (const { host, port } of addresses) {
     const handle = create(host, port, isIPv6(host) ? 6 : 4, undefined, 0)
@@ -72,7 +49,7 @@ export function activatedSockets(env: NodeJS.ProcessEnv = process.env): BoundSoc
   const count = Number(env.LISTEN_FDS)
   if (!Number.isInteger(count) || count < 1 || Number(env.LISTEN_PID) !== process.pid)
     return undefined
-  const create = serverHandleFactory()
+  const create = createServerHandle()
   return Array.from({ length: count }, (_, i) => {
     const handle = create(null, null, null, 3 + i, 0)
     if (typeof handle === 'number') {

@@ -1,0 +1,57 @@
+// lameduck reads private fields of Node's (node-internals.ts). Before the first server is
+// attached, each one it will need is probed on this runtime; a runtime that lacks one is refused
+// with a typed error instead of a drain that quietly destroys everything at its deadline.
+import { Server as TLSServer } from 'node:tls'
+import { UnsupportedError } from './errors.js'
+import { isHttp2Server } from './http2.js'
+import { type Feature, PROBES } from './node-internals.js'
+
+/** The runtime this process runs on, as users name it. */
+export function runtime(): { name: string; version: string } {
+  const versions = process.versions as NodeJS.ProcessVersions & { bun?: string; deno?: string }
+  if (versions.bun !== undefined) return { name: 'Bun', version: versions.bun }
+  if (versions.deno !== undefined) return { name: 'Deno', version: versions.deno }
+  return { name: 'Node.js', version: versions.node }
+}
+
+/** The fields missing for a feature, by name; a probe that throws counts as missing too. */
+export function missingFields(feature: Feature): string[] {
+  const missing: string[] = []
+  for (const probe of PROBES) {
+    if (probe.feature !== feature) continue
+    let holds = false
+    try {
+      holds = probe.holds()
+    } catch {
+      holds = false
+    }
+    if (!holds) missing.push(probe.name)
+  }
+  return missing
+}
+
+// The runtime does not change while the process runs, so each feature is probed once per
+// process: the one piece of module state in lameduck, shared by every handle on purpose.
+const probed = new Map<Feature, readonly string[]>()
+
+/** What draining this server reads: HTTP/1's fields always, TLS's and HTTP/2's when it speaks them. */
+export function featuresOf(server: object): Feature[] {
+  const features: Feature[] = ['http']
+  if (server instanceof TLSServer) features.push('tls')
+  if (isHttp2Server(server)) features.push('http2')
+  return features
+}
+
+/** Throws `UnsupportedError` when this runtime lacks a field one of these features reads. */
+export function assertSupported(features: readonly Feature[]): void {
+  const missing: string[] = []
+  for (const feature of features) {
+    let fields = probed.get(feature)
+    if (fields === undefined) {
+      fields = missingFields(feature)
+      probed.set(feature, fields)
+    }
+    missing.push(...fields)
+  }
+  if (missing.length > 0) throw new UnsupportedError(missing.join(', '), runtime())
+}

@@ -1,0 +1,168 @@
+// attach() refuses a runtime whose Node internals moved. Each field lameduck reads is deleted or
+// renamed here the way a Node release would do it: the objects Node makes stop carrying it under
+// the name lameduck reads. A fresh copy of lameduck is loaded for each case, since the support
+// check runs once per process.
+import { EventEmitter } from 'node:events'
+import { Server as HttpServer } from 'node:http'
+import {
+  createServer as createH2Server,
+  createSecureServer,
+  performServerHandshake,
+} from 'node:http2'
+import { createServer as createHttpsServer } from 'node:https'
+import { Server as NetServer, Socket } from 'node:net'
+import { Duplex } from 'node:stream'
+import { TLSSocket } from 'node:tls'
+import { testCertificate } from '@lameduck/test-utils'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { NODE_FIELDS, PROBES } from '../src/node-internals.js'
+
+type Field = keyof typeof NODE_FIELDS
+type Change = 'deleted' | 'renamed'
+
+const restores: (() => void)[] = []
+afterEach(() => {
+  for (const restore of restores.splice(0).reverse()) restore()
+})
+
+function symbolOf(target: object, description: string): symbol {
+  const key = Object.getOwnPropertySymbols(target).find((s) => s.description === description)
+  if (key === undefined) throw new Error(`no ${description} on this Node`)
+  return key
+}
+
+function listeningServer(): HttpServer {
+  const server = new HttpServer()
+  server.emit('listening')
+  clearInterval(
+    (server as unknown as Record<symbol, NodeJS.Timeout>)[
+      symbolOf(server, NODE_FIELDS.connectionsChecker)
+    ],
+  )
+  return server
+}
+
+/** A server-side HTTP/2 session over an in-memory stream, destroyed once the test is done. */
+function h2Session(): object {
+  const transport = new Duplex({ read() {}, write: (_c, _e, done) => done() })
+  const session = performServerHandshake(transport)
+  session.on('error', () => {})
+  restores.push(() => {
+    session.destroy()
+    transport.destroy()
+  })
+  return session
+}
+
+/** Where Node stores each field, and the key it stores it under. */
+function whereNodeKeeps(field: Field): { owner: object; key: string | symbol } {
+  switch (field) {
+    case 'connections':
+    case 'connectionsChecker':
+      return { owner: HttpServer.prototype, key: symbolOf(listeningServer(), NODE_FIELDS[field]) }
+    case 'activeResponse':
+      return { owner: Socket.prototype, key: NODE_FIELDS.activeResponse }
+    case 'tlsParent':
+      return { owner: TLSSocket.prototype, key: NODE_FIELDS.tlsParent }
+    case 'connectionCount':
+      return { owner: NetServer.prototype, key: NODE_FIELDS.connectionCount }
+    case 'sessionState': {
+      const session = h2Session()
+      return {
+        owner: Object.getPrototypeOf(session),
+        key: symbolOf(session, NODE_FIELDS.sessionState),
+      }
+    }
+  }
+}
+
+/**
+ * From now on, objects Node makes lose the field (writes to it are dropped) or carry it under
+ * another name: an accessor on the prototype catches Node's own assignment to the instance.
+ */
+function simulate(field: Field, change: Change): void {
+  const { owner, key } = whereNodeKeeps(field)
+  const renamed = typeof key === 'symbol' ? Symbol(`${key.description}.renamed`) : `${key}Renamed`
+  Object.defineProperty(owner, key, {
+    configurable: true,
+    get: () => undefined,
+    set(this: Record<string | symbol, unknown>, value: unknown) {
+      if (change === 'renamed') this[renamed] = value
+    },
+  })
+  restores.push(() => {
+    delete (owner as Record<string | symbol, unknown>)[key]
+  })
+}
+
+const certificate = await testCertificate()
+
+function serverNeeding(field: Field) {
+  const probe = PROBES.find((p) => p.field === field)!
+  if (probe.feature === 'tls') return createHttpsServer(certificate)
+  if (probe.feature === 'http2') return createH2Server()
+  return new HttpServer()
+}
+
+async function freshLameduck() {
+  vi.resetModules()
+  const core = await import('../src/index.js')
+  return core.lameduck({ signals: false })
+}
+
+describe(`support check on ${process.version}`, () => {
+  it('attaches every kind of server on this Node', async () => {
+    const ld = await freshLameduck()
+    expect(() =>
+      ld
+        .attach(new HttpServer())
+        .attach(createHttpsServer(certificate))
+        .attach(createH2Server())
+        .attach(createSecureServer(certificate)),
+    ).not.toThrow()
+  })
+
+  it('refuses to attach when http.Server no longer extends net.Server', async () => {
+    const ld = await freshLameduck()
+    const parent = Object.getPrototypeOf(HttpServer.prototype) as object
+    Object.setPrototypeOf(HttpServer.prototype, EventEmitter.prototype)
+    restores.push(() => Object.setPrototypeOf(HttpServer.prototype, parent))
+    expect(() => ld.attach(new HttpServer())).toThrow(
+      expect.objectContaining({
+        code: 'LAMEDUCK_ERR_UNSUPPORTED',
+        missing: 'http.Server extending net.Server',
+      }),
+    )
+  })
+
+  const cases = Object.keys(NODE_FIELDS).flatMap((field) =>
+    (['deleted', 'renamed'] as const).map((change) => ({ field: field as Field, change })),
+  )
+  it.each(cases)('refuses to attach when $field is $change', async ({ field, change }) => {
+    const ld = await freshLameduck()
+    simulate(field, change)
+    const name = PROBES.find((p) => p.field === field)!.name
+    let thrown: unknown
+    try {
+      ld.attach(serverNeeding(field))
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toMatchObject({
+      code: 'LAMEDUCK_ERR_UNSUPPORTED',
+      name: 'UnsupportedError',
+      missing: name,
+      runtime: `Node.js ${process.versions.node}`,
+    })
+    expect((thrown as Error).message).toContain(`Node.js ${process.versions.node}`)
+    expect((thrown as Error).message).toContain(name)
+  })
+
+  it('probes once per process, and answers the same afterwards', async () => {
+    const ld = await freshLameduck()
+    ld.attach(new HttpServer())
+    simulate('activeResponse', 'deleted')
+    // Already probed: a field that disappears after the first attach is not looked for again.
+    expect(() => ld.attach(new HttpServer())).not.toThrow()
+  })
+})
