@@ -74,6 +74,7 @@ export function trackConnections(
   // Insertion order is expiry order because every socket waits the same grace.
   const idle = new Map<TrackedSocket, { expiresAt: number; bytesRead: number }>()
   let idleTimer: NodeJS.Timeout | undefined
+  let idleCheck: NodeJS.Immediate | undefined
   // What Node's HTTP connection list does not hold: sockets handed to the app by an upgrade or
   // CONNECT (each connection with the stream the app was given), and TLS sockets still in their
   // handshake.
@@ -146,11 +147,19 @@ export function trackConnections(
   }
 
   function armIdleTimer(ms: number): void {
-    idleTimer = setTimeout(onIdleTimer, Math.max(0, Math.ceil(ms)))
+    idleTimer = setTimeout(afterNextRead, Math.max(0, Math.ceil(ms)))
+  }
+
+  // A timer that comes due while the event loop was busy runs before the loop reads the sockets,
+  // so a request already waiting in the kernel would look like silence; deciding after the next
+  // poll phase (a `setImmediate`) sees it.
+  function afterNextRead(): void {
+    idleCheck = setImmediate(onIdleTimer)
   }
 
   function onIdleTimer(): void {
     idleTimer = undefined
+    idleCheck = undefined
     const now = performance.now()
     for (const [socket, entry] of idle) {
       if (entry.expiresAt > now) break
@@ -292,6 +301,7 @@ export function trackConnections(
     release() {
       sessions?.release()
       if (idleTimer !== undefined) clearTimeout(idleTimer)
+      if (idleCheck !== undefined) clearImmediate(idleCheck)
       idle.clear()
       for (const [event, ours] of followed) server.off(event as 'request', ours)
       server.off('newListener', onNewListener)

@@ -37,6 +37,22 @@ describe('attach', () => {
     busy.close()
   })
 
+  it('serves a request that waited unread while the event loop was busy past the idle grace', async () => {
+    const ld = lameduck({ signals: false, idleGrace: 50 })
+    const server = createServer((_req, res) => res.end('ok'))
+    ld.attach(server)
+    const client = await RawClient.connect(await listen(server))
+    expect((await client.request('GET', '/')).status).toBe(200)
+    const report = ld.shutdown()
+    // The request reaches the server's kernel buffer at once; the loop then stays busy past the
+    // grace, so the idle timer comes due before the loop has read the socket.
+    client.send('GET', '/')
+    const busyUntil = performance.now() + 150
+    while (performance.now() < busyUntil) {}
+    expect(await client.read()).toMatchObject({ status: 200, headers: { connection: 'close' } })
+    expect(await report).toMatchObject({ ok: true, sockets: { idleClosed: 0 } })
+  })
+
   it('drains a server attached before it listens', async () => {
     const ld = lameduck({ signals: false })
     const server = createServer((_req, res) => res.end('ok'))
