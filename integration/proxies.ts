@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -43,8 +43,14 @@ async function run(
   return child
 }
 
+export interface Nginx {
+  process: ChildProcess
+  /** How many responses nginx has logged, by status. */
+  statuses(): Record<string, number>
+}
+
 /** nginx on 127.0.0.1:`port`, proxying to `upstreams` with keep-alive upstream connections. */
-export async function startNginx(port: number, upstreams: number[]) {
+export async function startNginx(port: number, upstreams: number[]): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), 'lameduck-nginx-'))
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
     .map((kind) => `${kind}_temp_path ${dir}/${kind};`)
@@ -57,7 +63,8 @@ pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 events { worker_connections 1024; }
 http {
-  access_log off;
+  log_format status '$status';
+  access_log ${dir}/access.log status;
   ${temp}
   upstream app {
     ${upstreams.map((p) => `server 127.0.0.1:${p} max_fails=0;`).join('\n    ')}
@@ -75,7 +82,17 @@ http {
 }
 `,
   )
-  return run('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], port, dir)
+  const child = await run('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], port, dir)
+  return {
+    process: child,
+    statuses() {
+      const counts: Record<string, number> = {}
+      for (const status of readFileSync(join(dir, 'access.log'), 'latin1').split('\n')) {
+        if (status !== '') counts[status] = (counts[status] ?? 0) + 1
+      }
+      return counts
+    },
+  }
 }
 
 /** HAProxy on 127.0.0.1:`port`, health-checking `upstreams` on /readyz every 200 ms. */

@@ -1,9 +1,10 @@
 import type { EventEmitter } from 'node:events'
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http'
 import type { Server as HttpsServer } from 'node:https'
-import { Server as NetServer, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import { Server as TLSServer, type TLSSocket } from 'node:tls'
 import { type Http2AnyServer, isHttp2Server, trackSessions } from './http2.js'
+import { closeListener, type ListenerGuard } from './listener.js'
 import {
   activeResponse,
   connectionCount,
@@ -39,8 +40,8 @@ export interface DrainCounts {
 export interface ConnectionTracker {
   /** True once the listener has closed and every connection has ended. */
   readonly drained: boolean
-  /** Closes the listener and starts draining every connection. */
-  drain(idleGrace: number): void
+  /** Closes the listener (through `guard` when given) and starts draining every connection. */
+  drain(idleGrace: number, guard?: ListenerGuard): void
   /** Destroys every connection still open. */
   destroyAll(): void
   /** Removes lameduck's listeners from the server. */
@@ -70,6 +71,7 @@ export function trackConnections(
   // Insertion order is expiry order because every socket waits the same grace.
   const idle = new Map<TrackedSocket, { expiresAt: number; bytesRead: number }>()
   let idleTimer: NodeJS.Timeout | undefined
+  let closeListenerNow: (() => void) | undefined
   // What Node's HTTP connection list does not hold: sockets handed to the app by an upgrade or
   // CONNECT, and TLS sockets still in their handshake.
   const detached = new Set<Socket>()
@@ -243,11 +245,12 @@ export function trackConnections(
       return drained
     },
     counts,
-    drain(grace) {
+    drain(grace, guard) {
       draining = true
       idleGrace = grace
-      // `net.Server.close`: stop accepting, and call back once the last connection has ended.
-      if (server.listening) NetServer.prototype.close.call(server, onServerClosed)
+      // Stop accepting, and call back once the last connection has ended. A connection the
+      // guard lets in meanwhile is drained from its first request on (it is sent at once).
+      if (server.listening) closeListenerNow = closeListener(server, guard, onServerClosed)
       else if (connectionCount(server) === 0) onServerClosed()
       else server.once('close', onServerClosed)
       sessions?.drain()
@@ -261,6 +264,7 @@ export function trackConnections(
       }
     },
     destroyAll() {
+      closeListenerNow?.()
       sessions?.destroyAll()
       for (const socket of httpConnections(server) as TrackedSocket[]) {
         if (lastResponse(socket) !== undefined) counts.forcedRequests++

@@ -16,6 +16,7 @@ import {
 } from './health.js'
 import { type Hook, type HookResult, runHooks } from './hooks.js'
 import { isHttp2Server } from './http2.js'
+import { type ListenerGuard, loadListenerGuard } from './listener.js'
 import { type LameduckOptions, validateDuration, validateOptions } from './options.js'
 import { followSupervisor, handleSignals } from './signals.js'
 import {
@@ -111,6 +112,8 @@ export function lameduck(options?: LameduckOptions): Lameduck {
   let state: State = 'serving'
   let shutdownPromise: Promise<ShutdownReport> | undefined
   let onDrained: (() => void) | undefined
+  // Loaded at the first attach, so that the drain does not wait for an import.
+  let guardLoading: Promise<ListenerGuard | undefined> | undefined
 
   const getState = () => state
 
@@ -164,7 +167,8 @@ export function lameduck(options?: LameduckOptions): Lameduck {
     const drained = new Promise<void>((resolve) => {
       onDrained = resolve
     })
-    for (const tracker of trackers.values()) tracker.drain(config.idleGrace)
+    const guard = await guardLoading
+    for (const tracker of trackers.values()) tracker.drain(config.idleGrace, guard)
     onTrackerDrained()
     let deadlineTimer: NodeJS.Timeout | undefined
     const deadlineHit = new Promise<'deadline'>((resolve) => {
@@ -260,6 +264,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
         throw new InvalidStateError('attach() called twice with the same server')
       }
       trackers.set(server, trackConnections(server, onTrackerDrained))
+      if (config.synGuard) guardLoading ??= loadListenerGuard(logger)
       return handle
     },
     onShutdown(name, fn, opts) {

@@ -41,6 +41,14 @@ export interface LameduckOptions {
    */
   signals?: readonly ShutdownSignal[] | false | undefined
   /**
+   * On Linux, when the optional `@lameduck/syn-guard` is installed, close each listener this
+   * process bound without resetting the connections the kernel has already completed: new SYNs
+   * are dropped from the drain's start (clients retransmit them into the closed port and are
+   * refused), the accept queue is emptied, then the listener closes. `false` closes it at once.
+   * @default true
+   */
+  synGuard?: boolean | undefined
+  /**
    * A pino-compatible logger.
    * @default a silent logger
    */
@@ -54,6 +62,7 @@ export interface ResolvedOptions {
   readonly hookTimeout: number
   readonly checkTimeout: number
   readonly signals: readonly ShutdownSignal[] | false
+  readonly synGuard: boolean
   readonly logger: Logger
 }
 
@@ -64,6 +73,7 @@ export const DEFAULTS: ResolvedOptions = Object.freeze({
   hookTimeout: 5_000,
   checkTimeout: 1_000,
   signals: Object.freeze(['SIGTERM', 'SIGINT'] as const),
+  synGuard: true,
   logger: silentLogger,
 })
 
@@ -96,6 +106,7 @@ export function validateOptions(input: unknown): ResolvedOptions {
     hookTimeout: duration(options, 'hookTimeout', 1),
     checkTimeout: duration(options, 'checkTimeout', 1),
     signals: signals(options.signals),
+    synGuard: boolean(options, 'synGuard'),
     logger: logger(options.logger),
   }
   if (resolved.delay >= resolved.timeout) {
@@ -122,6 +133,13 @@ export function validateDuration(name: string, value: unknown, min: number): num
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 2 ** 31 - 1) {
     throw new InvalidOptionError(name, `an integer number of ms from ${min} to 2147483647`, value)
   }
+  return value
+}
+
+function boolean(options: Record<string, unknown>, key: 'synGuard'): boolean {
+  const value = options[key]
+  if (value === undefined) return DEFAULTS[key]
+  if (typeof value !== 'boolean') throw new InvalidOptionError(key, 'a boolean', value)
   return value
 }
 
