@@ -22,6 +22,7 @@ describe('documentation', () => {
         hookTimeout: `\`${DEFAULTS.hookTimeout}\``,
         checkTimeout: `\`${DEFAULTS.checkTimeout}\``,
         signals: `\`${JSON.stringify(DEFAULTS.signals).replaceAll('"', "'").replace(',', ', ')}\``,
+        synGuard: `\`${DEFAULTS.synGuard}\``,
         logger: 'silent',
       })
     },

@@ -26,6 +26,7 @@ describe('options', () => {
       hookTimeout: 5_000,
       checkTimeout: 1_000,
       signals: ['SIGTERM', 'SIGINT'],
+      synGuard: true,
     })
   })
 
@@ -41,6 +42,7 @@ describe('options', () => {
     [{ signals: 'SIGTERM' }, 'signals', 'false or an array of SIGTERM', 'string "SIGTERM"'],
     [{ signals: ['SIGKILL'] }, 'signals', 'false or an array of SIGTERM', 'string "SIGKILL"'],
     [{ signals: true }, 'signals', 'false or an array', 'boolean true'],
+    [{ synGuard: 'yes' }, 'synGuard', 'a boolean', 'string "yes"'],
     [{ logger: () => {} }, 'logger', 'debug, info, warn and error methods', 'function'],
     [{ logger: { info() {} } }, 'logger', 'debug, info, warn and error methods', 'object'],
     [{ delay: 5_000, timeout: 5_000 }, 'delay', 'less than timeout (5000)', 'number 5000'],

@@ -22,16 +22,36 @@ static napi_value throw_errno(napi_env env, const char *call) {
   char message[128];
   int code = errno;
   snprintf(message, sizeof message, "%s: %s", call, strerror(code));
-  napi_throw_error(env, code == EBADF ? "EBADF" : code == ENOTSOCK ? "ENOTSOCK" : NULL, message);
+  napi_throw_error(env, NULL, message);
   return NULL;
 }
 
-static int fd_argument(napi_env env, napi_callback_info info, int32_t *fd) {
+#define TCP_STATE_SYN_RECV 3
+#define TCP_STATE_LISTEN 10
+#define TCP_STATE_NEW_SYN_RECV 12
+
+// Reads the first argument as the fd of a listening TCP socket, filling `tcp` with its TCP_INFO;
+// anything else throws, so that no filter is ever attached to another kind of socket.
+static int listening_tcp_socket(napi_env env, napi_callback_info info, int *fd,
+                                struct tcp_info *tcp) {
   size_t argc = 1;
   napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
-      napi_get_value_int32(env, argv[0], fd) != napi_ok || *fd < 0) {
+  napi_valuetype type = napi_undefined;
+  double value = -1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 1) {
+    napi_typeof(env, argv[0], &type);
+  }
+  if (type == napi_number) napi_get_value_double(env, argv[0], &value);
+  if (!(value >= 0 && value <= 2147483647 && value == (double)(int)value)) {
     napi_throw_type_error(env, NULL, "expected a file descriptor (a non-negative integer)");
+    return 0;
+  }
+  *fd = (int)value;
+  socklen_t size = sizeof *tcp;
+  memset(tcp, 0, sizeof *tcp);
+  if (getsockopt(*fd, IPPROTO_TCP, TCP_INFO, tcp, &size) != 0 ||
+      tcp->tcpi_state != TCP_STATE_LISTEN) {
+    napi_throw_error(env, "ENOTLISTENING", "the fd is not a listening TCP socket");
     return 0;
   }
   return 1;
@@ -50,18 +70,15 @@ static struct sock_filter drop_syn[] = {
 };
 
 static napi_value drop_new_handshakes(napi_env env, napi_callback_info info) {
-  int32_t fd;
-  if (!fd_argument(env, info, &fd)) return NULL;
+  int fd;
+  struct tcp_info tcp;
+  if (!listening_tcp_socket(env, info, &fd, &tcp)) return NULL;
   struct sock_fprog program = {sizeof drop_syn / sizeof drop_syn[0], drop_syn};
   if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program) != 0) {
     return throw_errno(env, "setsockopt(SO_ATTACH_FILTER)");
   }
   return NULL;
 }
-
-#define TCP_STATE_SYN_RECV 3
-#define TCP_STATE_LISTEN 10
-#define TCP_STATE_NEW_SYN_RECV 12
 
 // Handshakes in progress towards `port` (SYN answered, last ACK not in yet), counted with a
 // sock_diag dump restricted to that state: the kernel skips every other socket, so the cost
@@ -112,18 +129,9 @@ static int handshakes_in_progress(int family, uint16_t port) {
 // queue (on a listening socket TCP_INFO's tcpi_unacked is its length), else handshakes still
 // in progress.
 static napi_value pending_connections(napi_env env, napi_callback_info info) {
-  int32_t fd;
-  if (!fd_argument(env, info, &fd)) return NULL;
+  int fd;
   struct tcp_info tcp;
-  socklen_t size = sizeof tcp;
-  memset(&tcp, 0, sizeof tcp);
-  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &tcp, &size) != 0) {
-    return throw_errno(env, "getsockopt(TCP_INFO)");
-  }
-  if (tcp.tcpi_state != TCP_STATE_LISTEN) {
-    napi_throw_error(env, "ENOTLISTENING", "the socket is not a listening TCP socket");
-    return NULL;
-  }
+  if (!listening_tcp_socket(env, info, &fd, &tcp)) return NULL;
   int pending = (int)tcp.tcpi_unacked;
   if (pending == 0) {
     struct sockaddr_storage address;

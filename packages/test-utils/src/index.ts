@@ -1,3 +1,4 @@
+export { type QueuedOutcome, queueConnections } from './accept-queue.js'
 export { type Child, get, inFlight, type SimpleResponse, startFixture } from './child.js'
 export {
   type ContractApp,
