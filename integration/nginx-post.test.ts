@@ -6,11 +6,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
+import { serverErrors, type WrkSummary, wrkPost } from '@lameduck/test-utils'
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest'
-import { freePort, type Nginx, startNginx, waitForPort } from './proxies.js'
+import { freePort, startNginx, waitForPort } from './proxies.js'
 
 const server = fileURLToPath(new URL('./post-server.mjs', import.meta.url))
-const script = fileURLToPath(new URL('./post.lua', import.meta.url))
 const cli = fileURLToPath(new URL('../packages/reload/dist/cli.mjs', import.meta.url))
 
 /** Rolling restarts per run: each stops and replaces both instances in turn. */
@@ -27,7 +27,7 @@ const env: Record<App, Record<string, string>> = {
 function spawnBounded(command: string, args: string[], extra: Record<string, string>) {
   const child = spawn(command, args, {
     env: { ...process.env, ...extra },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'ignore', 'inherit'],
   })
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
@@ -41,38 +41,6 @@ async function startInstance(app: App, port: number): Promise<ChildProcess> {
   return child
 }
 
-interface WrkSummary {
-  requests: number
-  non2xx: number
-  socketErrors: string
-}
-
-/** 50 connections of POSTs through nginx until `stop()`; wrk prints its summary on SIGINT. */
-function wrk(port: number) {
-  const child = spawnBounded(
-    'wrk',
-    ['-t1', '-c50', '-d60s', '-s', script, `http://127.0.0.1:${port}/`],
-    {},
-  )
-  let output = ''
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk
-  })
-  const exited = once(child, 'exit')
-  return {
-    async stop(): Promise<WrkSummary> {
-      child.kill('SIGINT')
-      await exited
-      const number = (pattern: RegExp) => Number(pattern.exec(output)?.[1] ?? 0)
-      return {
-        requests: number(/(\d+) requests in/),
-        non2xx: number(/Non-2xx or 3xx responses: (\d+)/),
-        socketErrors: /Socket errors: (.*)/.exec(output)?.[1] ?? 'none',
-      }
-    },
-  }
-}
-
 interface Outcome {
   answered: number
   failed: number
@@ -84,16 +52,17 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** Runs `rolls` under the load; failed = every 5xx nginx answered. */
 async function underPostLoad(upstreams: number[], roll: () => Promise<void>): Promise<Outcome> {
   const port = await freePort()
-  const nginx: Nginx = await startNginx(port, upstreams)
-  const load = wrk(port)
+  const nginx = await startNginx(port, upstreams)
+  const load = wrkPost(port)
+  onTestFinished(() => {
+    load.process.kill('SIGKILL')
+  })
   await pause(1_000)
   for (let i = 0; i < ROLLS; i++) await roll()
   await pause(500)
   const summary = await load.stop()
   const statuses = nginx.statuses()
-  let failed = 0
-  for (const [status, count] of Object.entries(statuses)) if (status >= '500') failed += count
-  return { answered: statuses['200'] ?? 0, failed, wrk: summary }
+  return { answered: statuses['200'] ?? 0, failed: serverErrors(statuses), wrk: summary }
 }
 
 const results: string[] = []

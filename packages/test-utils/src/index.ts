@@ -10,6 +10,16 @@ export {
 } from './contract.js'
 export { type Frame, goawayLastStream, H2_FRAME, RawH2Client } from './h2-raw-client.js'
 export { keepAliveLoad, type Load, type LoadClient, type LoadResult, p99 } from './load.js'
+export {
+  freePort,
+  type Nginx,
+  serverErrors,
+  startNginx,
+  type Wrk,
+  type WrkSummary,
+  waitForPort,
+  wrkPost,
+} from './nginx.js'
 export { connectOutcome, RawClient, type RawResponse } from './raw-client.js'
 export { serveContract } from './serve.js'
 export { type TestCertificate, testCertificate } from './tls.js'
