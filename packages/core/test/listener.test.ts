@@ -7,6 +7,7 @@ import { type AddressInfo, connect, Server as NetServer } from 'node:net'
 import { lameduck } from '@lameduck/core'
 import { queueConnections } from '@lameduck/test-utils'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { closeListener } from '../src/listener.js'
 import { ownListenerFd } from '../src/node-internals.js'
 
 const REQUEST = 'POST /orders HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello'
@@ -76,5 +77,45 @@ describe('ownListenerFd: the guard only touches sockets this process bound', () 
       given.close()
     })
     expect(ownListenerFd(given)).toBeUndefined()
+  })
+})
+
+describe('closeListener with a guard', () => {
+  it('closes after at most about 1 s when the queue never empties', async () => {
+    const server: Server = createServer()
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const dropped: number[] = []
+    const guard = {
+      dropNewHandshakes: (fd: number) => {
+        dropped.push(fd)
+      },
+      pendingConnections: () => 1,
+    }
+    const started = performance.now()
+    const closed = new Promise<void>((resolve) => {
+      closeListener(server, guard, resolve)
+    })
+    expect(dropped).toEqual([ownListenerFd(server)])
+    expect(server.listening).toBe(true)
+    await closed
+    expect(server.listening).toBe(false)
+    expect(performance.now() - started).toBeGreaterThanOrEqual(990)
+  })
+
+  it('closes at once when the guard cannot be used on the socket', async () => {
+    const server: Server = createServer()
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const guard = {
+      dropNewHandshakes: () => {
+        throw new Error('ENOTLISTENING')
+      },
+      pendingConnections: () => 1,
+    }
+    const closed = once(server, 'close')
+    closeListener(server, guard, () => {})
+    expect(server.listening).toBe(false)
+    await closed
   })
 })
