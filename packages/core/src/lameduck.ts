@@ -112,8 +112,9 @@ export function lameduck(options?: LameduckOptions): Lameduck {
   let state: State = 'serving'
   let shutdownPromise: Promise<ShutdownReport> | undefined
   let onDrained: (() => void) | undefined
-  // Loaded at the first attach, so that the drain does not wait for an import.
-  let guardLoading: Promise<ListenerGuard | undefined> | undefined
+  // Looked for at the first attach (see listener.ts).
+  let guardSought = false
+  let guard: ListenerGuard | undefined
 
   const getState = () => state
 
@@ -167,7 +168,6 @@ export function lameduck(options?: LameduckOptions): Lameduck {
     const drained = new Promise<void>((resolve) => {
       onDrained = resolve
     })
-    const guard = await guardLoading
     for (const tracker of trackers.values()) tracker.drain(config.idleGrace, guard)
     onTrackerDrained()
     let deadlineTimer: NodeJS.Timeout | undefined
@@ -264,7 +264,10 @@ export function lameduck(options?: LameduckOptions): Lameduck {
         throw new InvalidStateError('attach() called twice with the same server')
       }
       trackers.set(server, trackConnections(server, onTrackerDrained))
-      if (config.synGuard) guardLoading ??= loadListenerGuard(logger)
+      if (config.synGuard && !guardSought) {
+        guardSought = true
+        guard = loadListenerGuard(logger)
+      }
       return handle
     },
     onShutdown(name, fn, opts) {

@@ -1,4 +1,5 @@
 import cluster from 'node:cluster'
+import { createRequire } from 'node:module'
 import { Server as NetServer } from 'node:net'
 import type { Logger } from './logger.js'
 import { ownListenerFd } from './node-internals.js'
@@ -14,20 +15,26 @@ export interface ListenerGuard {
   pendingConnections(fd: number): number
 }
 
-/** A variable, so that bundlers and the type checker leave the optional import alone. */
+/** Resolved from this package's location, so that an app that installed it is found. */
 const GUARD_PACKAGE = '@lameduck/syn-guard'
 
 /** How long the accept queue may take to empty; past it the listener closes anyway. */
 const QUEUE_WAIT = 1_000
 
-/** Loads the helper when it is installed and usable here, else undefined (plain close). */
-export async function loadListenerGuard(logger: Logger): Promise<ListenerGuard | undefined> {
+/**
+ * Loads the helper when it is installed and usable here, else undefined (plain close). It is
+ * required synchronously, at attach time, so that a drain never waits for it.
+ */
+export function loadListenerGuard(logger: Logger): ListenerGuard | undefined {
   // Workers of node:cluster share the primary's socket, or hold none of their own.
   if (cluster.isWorker) return undefined
   let helper: ListenerGuard & { unavailable?: Error | undefined }
   try {
-    helper = await import(GUARD_PACKAGE)
-  } catch {
+    helper = createRequire(import.meta.url)(GUARD_PACKAGE)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') {
+      logger.warn({ err: error }, 'lameduck: @lameduck/syn-guard failed to load')
+    }
     return undefined
   }
   if (helper.unavailable !== undefined) {

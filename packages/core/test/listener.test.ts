@@ -13,8 +13,6 @@ import { ownListenerFd } from '../src/node-internals.js'
 const REQUEST = 'POST /orders HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello'
 
 async function drainedApp(synGuard: boolean) {
-  // Loaded once here, so that lameduck's own import of it has settled by the drain.
-  await import('@lameduck/syn-guard')
   const server = createServer((req, res) => {
     req.resume()
     req.on('end', () => res.end('stored'))
