@@ -91,12 +91,17 @@ describe('examples', { timeout: 20_000 }, () => {
     expect(readiness.httpGet.path).toBe('/readyz')
     expect(container.livenessProbe.httpGet.path).toBe('/healthz')
     expect(container.command[0]).toBe('node')
-    // The probe notices within period × threshold; endpoints need a moment more to update.
+    // The built-in sleep action, not an exec of a `sleep` binary the image may lack.
+    const preStop = container.lifecycle.preStop
+    expect(preStop.exec).toBeUndefined()
+    const sleep = preStop.sleep.seconds * 1_000
+    // The listener stays open for the sleep and then `delay`, while endpoints update.
     const propagation = 2_000
-    expect(options.delay).toBeGreaterThanOrEqual(
-      readiness.periodSeconds * readiness.failureThreshold * 1_000 + propagation,
-    )
-    const worstCase = options.timeout + hooks.length * options.hookTimeout
+    expect(sleep + options.delay).toBeGreaterThanOrEqual(propagation)
+    // The grace period counts from preStop; at the deadline lameduck waits up to 1 s more for
+    // destroyed sockets to close, then runs the hooks.
+    const forcedCloseWait = 1_000
+    const worstCase = sleep + options.timeout + forcedCloseWait + hooks.length * options.hookTimeout
     expect(pod.terminationGracePeriodSeconds * 1_000).toBeGreaterThan(worstCase)
   })
 })

@@ -3,6 +3,7 @@ import { once } from 'node:events'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { freePort, type Nginx, startNginx as startFront, waitForPort } from '@lameduck/test-utils'
 import { onTestFinished } from 'vitest'
 
@@ -13,8 +14,11 @@ async function run(
   args: string[],
   port: number,
   dir: string,
+  onStderr?: (line: string) => void,
 ): Promise<ChildProcess> {
-  const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'] })
+  const stderr = onStderr === undefined ? 'inherit' : 'pipe'
+  const child = spawn(command, args, { stdio: ['ignore', 'inherit', stderr] })
+  if (onStderr !== undefined) createInterface({ input: child.stderr! }).on('line', onStderr)
   const exited = once(child, 'exit')
   onTestFinished(async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -34,8 +38,15 @@ export async function startNginx(port: number, upstreams: number[]): Promise<Ngi
   return nginx
 }
 
-/** HAProxy on 127.0.0.1:`port`, health-checking `upstreams` on /readyz every 200 ms. */
-export async function startHaproxy(port: number, upstreams: number[]) {
+/**
+ * HAProxy on 127.0.0.1:`port`, health-checking `upstreams` on /readyz every 200 ms; `onLog` gets
+ * its stderr lines (server state changes among them) instead of the test's stderr.
+ */
+export async function startHaproxy(
+  port: number,
+  upstreams: number[],
+  onLog?: (line: string) => void,
+) {
   const dir = mkdtempSync(join(tmpdir(), 'lameduck-haproxy-'))
   const config = join(dir, 'haproxy.cfg')
   writeFileSync(
@@ -60,5 +71,5 @@ backend app
   ${upstreams.map((p, i) => `server s${i} 127.0.0.1:${p} check`).join('\n  ')}
 `,
   )
-  return run('haproxy', ['-db', '-f', config], port, dir)
+  return run('haproxy', ['-db', '-f', config], port, dir, onLog)
 }

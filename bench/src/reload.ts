@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+import { recordAutocannon } from './charts/timeline.js'
 import { median, round } from './harness.js'
 
 const app = fileURLToPath(new URL('./app.mjs', import.meta.url))
@@ -197,11 +198,13 @@ export async function reloadUnderLoad(reloader: Reloader, versions: string[]) {
         ? await stopAndStart()
         : await pm2(reloader === 'pm2 + lameduck')
   const load = cannon(target.port, 10, false)
+  const recording = recordAutocannon(load)
   const reloads: string[] = []
   for (const version of versions) {
     await new Promise((resolve) => setTimeout(resolve, 2_500))
     target.setVersion(version)
     const started = performance.now()
+    recording.mark(`→ ${version}`, started)
     const ok = await target.reload()
     reloads.push(`${round(performance.now() - started)}${ok ? '' : ' (failed)'}`)
   }
@@ -218,6 +221,7 @@ export async function reloadUnderLoad(reloader: Reloader, versions: string[]) {
     rate: result.requests.average,
     reloads,
     answering,
+    timeline: recording.done(),
   }
 }
 
@@ -240,8 +244,14 @@ export const RELOAD_HEAD = [
   'answering at the end',
 ]
 
-/** A row per scenario (3 good reloads; a bad deploy between two good ones) and reloader. */
-export async function reloadRows(reloaders: Reloader[]): Promise<(string | number)[][]> {
+/**
+ * A row per scenario (3 good reloads; a bad deploy between two good ones) and reloader; `onRun`
+ * gets each run's figures (the charts use its timeline).
+ */
+export async function reloadRows(
+  reloaders: Reloader[],
+  onRun?: (scenario: string, run: Awaited<ReturnType<typeof reloadUnderLoad>>) => void,
+): Promise<(string | number)[][]> {
   const rows: (string | number)[][] = []
   for (const [scenario, versions] of [
     ['3 reloads', ['v2', 'v3', 'v4']],
@@ -249,6 +259,7 @@ export async function reloadRows(reloaders: Reloader[]): Promise<(string | numbe
   ] as const) {
     for (const reloader of reloaders) {
       const r = await reloadUnderLoad(reloader, [...versions])
+      onRun?.(scenario, r)
       rows.push([
         reloader,
         scenario,

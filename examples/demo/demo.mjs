@@ -11,6 +11,7 @@ import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { sparkline } from './sparkline.mjs'
 
 const compare = process.argv.includes('--compare')
 const cli = createRequire(import.meta.url)
@@ -85,13 +86,27 @@ async function run(bare) {
     )
   }, 1_000)
   const clients = Array.from({ length: 30 }, client)
-  const progress = setInterval(() => line(stats), 250)
+  // One sample per interval, for the sparkline drawn at the end when stdout is a terminal.
+  const samples = []
+  let counted = { served: 0, failed: 0 }
+  let reloading = false
+  const progress = setInterval(() => {
+    line(stats)
+    samples.push({
+      served: stats.served - counted.served,
+      failed: stats.failed - counted.failed,
+      reload: reloading,
+    })
+    counted = { served: stats.served, failed: stats.failed }
+    reloading = false
+  }, 250)
   const reloads = []
 
   for (const version of ['v2', 'v3']) {
     await sleep(3_000)
     setVersion(version)
     const started = performance.now()
+    reloading = true
     if (bare) {
       server.kill('SIGTERM')
       await once(server, 'exit')
@@ -117,6 +132,7 @@ async function run(bare) {
   agent.destroy()
   line(stats)
   process.stdout.write('\n')
+  if (process.stdout.isTTY) process.stdout.write(`${sparkline(samples, 250).join('\n')}\n`)
   return {
     'requests served': stats.served + stats.slow.ok,
     'requests failed': stats.failed + stats.slow.failed,

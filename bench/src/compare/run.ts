@@ -1,8 +1,11 @@
 // pnpm bench:compare: lameduck and its peers side by side, in one run: the conformance matrix, the
 // measured figures and the reload rows, printed and written to docs/benchmarks.md.
-// `pnpm bench:compare conformance figures reload` runs only those sections (and writes nothing).
+// `pnpm bench:compare conformance figures reload shutdown-chart` runs only those sections (and
+// writes no tables; the reload and shutdown-chart sections always write their charts).
+import { reloadChart, shutdownChart } from '../charts/charts.js'
+import type { Timeline } from '../charts/timeline.js'
 import { median, round } from '../harness.js'
-import { RELOAD_HEAD, reloadRows } from '../reload.js'
+import { RELOAD_HEAD, type Reloader, reloadRows } from '../reload.js'
 import { machine, markdownTable, packageVersion, writeSection } from '../report.js'
 import { CASES, type Outcome } from './cases.js'
 import {
@@ -110,11 +113,24 @@ if (want('figures')) {
 }
 
 if (want('reload')) {
+  const charted: { reloader: Reloader; timeline: Timeline }[] = []
   table(
     `Reloads during 10 s of autocannon -c 50 keep-alive (PM2 ${packageVersion('pm2')}, cluster mode, wait_ready)`,
     RELOAD_HEAD,
-    await reloadRows(['lameduck run', 'pm2 + server.close()', 'pm2 + lameduck', 'stop and start']),
+    await reloadRows(
+      ['lameduck run', 'pm2 + server.close()', 'pm2 + lameduck', 'stop and start'],
+      (scenario, run) => {
+        if (scenario === '3 reloads' && run.reloader !== 'pm2 + lameduck') charted.push(run)
+      },
+    ),
   )
+  console.log(`chart written to ${reloadChart(charted)}`)
+}
+
+if (want('shutdown-chart')) {
+  const chart = await shutdownChart(3, LABELS)
+  console.log(`requests lost per run: ${JSON.stringify(chart.lost)}; best peer: ${chart.best}`)
+  console.log(`chart written to ${chart.path}`)
 }
 
 if (only.length === 0) {

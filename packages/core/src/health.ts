@@ -38,30 +38,25 @@ export function livenessReply(state: State): HealthReply {
 }
 
 export function readinessReply(readiness: Readiness): HealthReply {
-  if (readiness.state !== 'serving') {
-    return {
-      status: 503,
-      headers: { ...NO_STORE },
-      body: { status: 'draining', state: readiness.state },
-    }
-  }
+  const { ready, state, checks } = readiness
+  const status = ready ? 'ready' : state === 'serving' ? 'unready' : 'draining'
   return {
-    status: readiness.ready ? 200 : 503,
+    status: ready ? 200 : 503,
     headers: { ...NO_STORE },
-    body: {
-      status: readiness.ready ? 'ready' : 'unready',
-      state: readiness.state,
-      checks: readiness.checks,
-    },
+    body: status === 'draining' ? { status, state } : { status, state, checks },
   }
 }
 
-/** Ready while serving and every check passes within its timeout; checks run concurrently. */
+/**
+ * Ready while `failing()` is false (by default: while serving) and every check passes within its
+ * timeout; checks run concurrently.
+ */
 export async function checkReadiness(
   state: () => State,
   checks: readonly ReadinessCheck[],
+  failing: () => boolean = () => state() !== 'serving',
 ): Promise<Readiness> {
-  if (state() !== 'serving') return { ready: false, state: state(), checks: {} }
+  if (failing()) return { ready: false, state: state(), checks: {} }
   const outcomes = await Promise.all(checks.map((check) => withTimeout(check.fn, check.timeout)))
   const results: Record<string, CheckResult> = {}
   let ready = true
@@ -71,9 +66,8 @@ export async function checkReadiness(
     if (outcome.status !== 'ok') ready = false
     results[checks[i]!.name] = result
   })
-  // The state may have changed while the checks ran.
-  const now = state()
-  return { ready: ready && now === 'serving', state: now, checks: results }
+  // The shutdown may have begun while the checks ran.
+  return { ready: ready && !failing(), state: state(), checks: results }
 }
 
 export function sendReply(res: ServerResponse, reply: HealthReply): void {

@@ -5,6 +5,13 @@ import { openStreams } from './node-internals.js'
 
 export type Http2AnyServer = Http2Server | Http2SecureServer
 
+/**
+ * How long a peer has to acknowledge "open no more streams" before it gets the final GOAWAY
+ * anyway: long enough for a round trip over a slow link, short enough that a peer that never
+ * acknowledges does not hold the drain.
+ */
+export const SETTINGS_ACK_WAIT = 1_000
+
 export function isHttp2Server(server: unknown): server is Http2AnyServer {
   return (
     server instanceof NetServer &&
@@ -24,6 +31,7 @@ export interface SessionTracker {
  */
 export function trackSessions(server: Http2AnyServer, counts: DrainCounts): SessionTracker {
   const sessions = new Set<ServerHttp2Session>()
+  const ackTimers = new Set<NodeJS.Timeout>()
   let draining = false
   let openAtDrain = 0
   let forced = 0
@@ -36,6 +44,43 @@ export function trackSessions(server: Http2AnyServer, counts: DrainCounts): Sess
     sessions.add(session)
     session.on('close', onSessionClose)
     if (draining) goAway(session)
+  }
+
+  /**
+   * RFC 9113 §6.8's graceful shutdown in two steps. First the peer is told to open no more
+   * streams (SETTINGS_MAX_CONCURRENT_STREAMS = 0); its acknowledgement means every stream it
+   * opened before it read that has arrived, and it opens no more. Only then the GOAWAY names the
+   * last stream received, and the session closes once its open streams finish. Node exposes no
+   * way to send the first GOAWAY the RFC describes (last stream 2^31-1): `session.goaway()`
+   * makes nghttp2 drop every stream that arrives after it, whatever the id named.
+   *
+   * nghttp2 refuses (REFUSED_STREAM: not processed, safe to retry) a stream that arrives after
+   * the SETTINGS left and before the peer read it. The limit stays 0 to the end: put back, it
+   * would let the peer send the requests it queued meanwhile, only to have them refused.
+   */
+  function goAway(session: ServerHttp2Session): void {
+    if (session.closed || session.destroyed) return
+    let timer: NodeJS.Timeout | undefined
+    const close = () => {
+      if (timer !== undefined) ackTimers.delete(timer)
+      clearTimeout(timer)
+      if (session.closed || session.destroyed) return
+      session.close()
+    }
+    try {
+      session.settings({ maxConcurrentStreams: 0 }, close)
+    } catch {
+      // Ten SETTINGS already await acknowledgement: this peer is not answering them.
+      counts.sessionsWithoutAck++
+      close()
+      return
+    }
+    timer = setTimeout(() => {
+      counts.sessionsWithoutAck++
+      close()
+    }, SETTINGS_ACK_WAIT)
+    timer.unref()
+    ackTimers.add(timer)
   }
 
   const streamsOpen = () => [...sessions].reduce((total, s) => total + openStreams(s), 0)
@@ -57,22 +102,11 @@ export function trackSessions(server: Http2AnyServer, counts: DrainCounts): Sess
       }
     },
     release() {
-      // No new stream is accepted once the GOAWAY is out, so the rest of those open finished.
+      // No new stream is accepted once the drain began, so the rest of those open finished.
       if (draining) counts.requests += Math.max(0, openAtDrain - forced)
+      for (const timer of ackTimers) clearTimeout(timer)
+      ackTimers.clear()
       server.off('session', onSession)
     },
   }
-}
-
-/**
- * GOAWAY with the last stream processed, then the session closes once its open streams finish.
- * RFC 9113 §6.8 prefers two GOAWAYs, the first naming stream 2^31-1 so that streams crossing it
- * are still served, but Node exposes no way to send that first one: `session.goaway()` goes
- * through nghttp2's `submit_goaway`, after which nghttp2 ignores every new stream whatever the id
- * named, and writing the frame to the socket behind the session breaks Node's write accounting
- * (a native assertion). A stream that crosses the single GOAWAY carries an id above the one it
- * names, which tells the client the server never processed it and it is safe to retry.
- */
-function goAway(session: ServerHttp2Session): void {
-  if (!session.closed && !session.destroyed) session.close()
 }

@@ -16,7 +16,12 @@ export {
   type State,
 } from './lameduck.js'
 export type { Logger } from './logger.js'
-export { DEFAULTS, type LameduckOptions, type ShutdownSignal } from './options.js'
+export {
+  DEFAULTS,
+  type LameduckOptions,
+  type ReadinessFailsAt,
+  type ShutdownSignal,
+} from './options.js'
 export {
   type HealthRoute,
   type HealthRouteOptions,

@@ -18,7 +18,7 @@ import { type Hook, type HookResult, runHooks } from './hooks.js'
 import { isHttp2Server } from './http2.js'
 import { type ListenerGuard, loadListenerGuard } from './listener.js'
 import { type LameduckOptions, validateDuration, validateOptions } from './options.js'
-import { followSupervisor, handleSignals } from './signals.js'
+import { followSupervisor, foreignListeners, handleSignals } from './signals.js'
 import {
   inheritedFd,
   inheritedTicketKeys,
@@ -51,6 +51,11 @@ export interface ShutdownReport {
     forced: number
     /** Upgraded sockets (WebSocket, ...) destroyed at the deadline. */
     forcedUpgraded: number
+    /**
+     * HTTP/2 sessions whose peer did not acknowledge "open no more streams" within a second, so
+     * they got the final GOAWAY at once; streams such a peer opened meanwhile were refused.
+     */
+    sessionsWithoutAck: number
   }
   hooks: HookResult[]
 }
@@ -66,11 +71,14 @@ export interface Lameduck {
   onShutdown(name: string, fn: () => unknown, options?: { timeout?: number }): this
   /** Adds a check to readiness, e.g. a database ping; checks run concurrently. */
   addReadinessCheck(name: string, fn: () => unknown, options?: { timeout?: number }): this
-  /** Evaluates readiness: not ready once draining, or when a check fails or times out. */
+  /**
+   * Evaluates readiness: not ready once the shutdown starts (with `readinessFailsAt: 'close'`,
+   * once the listener closes), or when a check fails or times out.
+   */
   checkReadiness(): Promise<Readiness>
   /** Request handler for liveness: 200 while the process runs, draining included. */
   readonly health: RequestHandler
-  /** Request handler for readiness: 200 when ready, else 503 with the failing checks. */
+  /** Request handler for readiness: 200 when ready, else 503 (with the failing checks, if any). */
   readonly readiness: RequestHandler
   /**
    * Ends a long response (server-sent events, a stream) when the drain starts: `finish(res)` runs
@@ -110,6 +118,11 @@ export function lameduck(options?: LameduckOptions): Lameduck {
   const hooks: Hook[] = []
   const checks: ReadinessCheck[] = []
   let state: State = 'serving'
+  // Readiness fails at the start of the shutdown or, with `readinessFailsAt: 'close'`, when the
+  // listener closes.
+  let readinessFailing = false
+  const failing = () => readinessFailing
+  let warnedForeign = false
   let shutdownPromise: Promise<ShutdownReport> | undefined
   let onDrained: (() => void) | undefined
   // Looked for at the first attach (see listener.ts).
@@ -144,6 +157,19 @@ export function lameduck(options?: LameduckOptions): Lameduck {
       : validateDuration(`${method}(options.timeout)`, timeout, 1)
   }
 
+  // Another SIGTERM handler (an SDK's, the app's own) often calls process.exit and cuts the drain
+  // short; say so once, where the user wires lameduck up.
+  function warnForeignListeners(): void {
+    if (warnedForeign || !config.foreignSignalWarning || config.signals === false) return
+    const foreign = config.signals.filter((signal) => foreignListeners(signal) > 0)
+    if (foreign.length === 0) return
+    warnedForeign = true
+    logger.warn(
+      { signals: foreign },
+      `lameduck: another ${foreign.join('/')} listener is installed; if it exits the process, the drain is cut short (foreignSignalWarning: false silences this)`,
+    )
+  }
+
   function phase(name: string, reason: string, started: number): void {
     const elapsed = Math.round(performance.now() - started)
     if (phaseChannel.hasSubscribers) phaseChannel.publish({ phase: name, reason, elapsed })
@@ -154,6 +180,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
     const started = performance.now()
     const deadline = started + config.timeout
     state = 'draining'
+    if (config.readinessFailsAt === 'shutdown') readinessFailing = true
     controller.abort()
     logger.info({ reason, servers: trackers.size }, 'lameduck: draining')
     phase('draining', reason, started)
@@ -164,6 +191,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
       await new Promise((resolve) => setTimeout(resolve, delay))
     }
     const drainStarted = performance.now()
+    readinessFailing = true
     phase('drain', reason, started)
     const drained = new Promise<void>((resolve) => {
       onDrained = resolve
@@ -232,6 +260,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
         idleClosed: sum('idleClosed'),
         forced: sum('forced'),
         forcedUpgraded: sum('forcedUpgraded'),
+        sessionsWithoutAck: sum('sessionsWithoutAck'),
       },
       hooks: hookResults,
     }
@@ -264,6 +293,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
         throw new InvalidStateError('attach() called twice with the same server')
       }
       trackers.set(server, trackConnections(server, onTrackerDrained))
+      warnForeignListeners()
       if (config.synGuard && !guardSought) {
         guardSought = true
         guard = loadListenerGuard(logger)
@@ -284,14 +314,17 @@ export function lameduck(options?: LameduckOptions): Lameduck {
       checks.push({ name, fn, timeout: timeoutOf('addReadinessCheck', opts, config.checkTimeout) })
       return handle
     },
-    checkReadiness: () => checkReadiness(getState, checks),
+    checkReadiness: () => checkReadiness(getState, checks, failing),
     health(_req, res) {
       sendReply(res, livenessReply(state))
     },
     readiness(_req, res) {
-      // Answered without awaiting anything once draining, so the flip is seen at once.
-      if (state !== 'serving') sendReply(res, readinessReply({ ready: false, state, checks: {} }))
-      else checkReadiness(getState, checks).then((result) => sendReply(res, readinessReply(result)))
+      // Answered without awaiting anything once failing, so the flip is seen at once.
+      if (readinessFailing) sendReply(res, readinessReply({ ready: false, state, checks: {} }))
+      else
+        checkReadiness(getState, checks, failing).then((result) =>
+          sendReply(res, readinessReply(result)),
+        )
     },
     endOnDrain(res, finish = (response) => response.end()) {
       if (typeof finish !== 'function') {

@@ -3,6 +3,9 @@ import { type Logger, silentLogger } from './logger.js'
 
 export type ShutdownSignal = 'SIGTERM' | 'SIGINT' | 'SIGHUP' | 'SIGQUIT' | 'SIGUSR1' | 'SIGUSR2'
 
+/** When readiness starts answering 503: at the start of the shutdown, or when the listener closes. */
+export type ReadinessFailsAt = 'shutdown' | 'close'
+
 export interface LameduckOptions {
   /**
    * Deadline in ms for the whole drain, counted from the moment shutdown starts (the `delay`
@@ -16,6 +19,14 @@ export interface LameduckOptions {
    * @default 0
    */
   delay?: number | undefined
+  /**
+   * When readiness starts failing. `'shutdown'`: at once, so load balancers that probe it stop
+   * routing here during `delay`. `'close'`: readiness stays as it was during `delay` and fails
+   * when the listener closes, for proxies that keep using terminating endpoints only while they
+   * are ready (Kubernetes with one replica, KEP-1669).
+   * @default 'shutdown'
+   */
+  readinessFailsAt?: ReadinessFailsAt | undefined
   /**
    * During the drain, a keep-alive socket is closed only after it has been idle this many ms; a
    * request arriving earlier is served with `Connection: close`. 0 closes idle sockets at once,
@@ -41,6 +52,12 @@ export interface LameduckOptions {
    */
   signals?: readonly ShutdownSignal[] | false | undefined
   /**
+   * Warn once, at `attach()`, when a listener of one of `signals` exists that lameduck did not
+   * install: such handlers often call `process.exit` in the middle of the drain.
+   * @default true
+   */
+  foreignSignalWarning?: boolean | undefined
+  /**
    * On Linux, when the optional `@lameduck/syn-guard` is installed, close each listener this
    * process bound without resetting the connections the kernel has already completed: new SYNs
    * are dropped from the drain's start (clients retransmit them into the closed port and are
@@ -58,10 +75,12 @@ export interface LameduckOptions {
 export interface ResolvedOptions {
   readonly timeout: number
   readonly delay: number
+  readonly readinessFailsAt: ReadinessFailsAt
   readonly idleGrace: number
   readonly hookTimeout: number
   readonly checkTimeout: number
   readonly signals: readonly ShutdownSignal[] | false
+  readonly foreignSignalWarning: boolean
   readonly synGuard: boolean
   readonly logger: Logger
 }
@@ -69,10 +88,12 @@ export interface ResolvedOptions {
 export const DEFAULTS: ResolvedOptions = Object.freeze({
   timeout: 10_000,
   delay: 0,
+  readinessFailsAt: 'shutdown',
   idleGrace: 1_000,
   hookTimeout: 5_000,
   checkTimeout: 1_000,
   signals: Object.freeze(['SIGTERM', 'SIGINT'] as const),
+  foreignSignalWarning: true,
   synGuard: true,
   logger: silentLogger,
 })
@@ -102,11 +123,13 @@ export function validateOptions(input: unknown): ResolvedOptions {
   const resolved: ResolvedOptions = {
     timeout: duration(options, 'timeout', 1),
     delay: duration(options, 'delay', 0),
+    readinessFailsAt: oneOf(options, 'readinessFailsAt', ['shutdown', 'close']),
     idleGrace: duration(options, 'idleGrace', 0),
     hookTimeout: duration(options, 'hookTimeout', 1),
     checkTimeout: duration(options, 'checkTimeout', 1),
     signals: signals(options.signals),
-    synGuard: boolean(options, 'synGuard'),
+    foreignSignalWarning: oneOf(options, 'foreignSignalWarning', [true, false]),
+    synGuard: oneOf(options, 'synGuard', [true, false]),
     logger: logger(options.logger),
   }
   if (resolved.delay >= resolved.timeout) {
@@ -127,19 +150,25 @@ function duration(options: Record<string, unknown>, key: DurationKey, min: numbe
   return validateDuration(key, value, min)
 }
 
+function oneOf<K extends 'readinessFailsAt' | 'foreignSignalWarning' | 'synGuard'>(
+  options: Record<string, unknown>,
+  key: K,
+  allowed: readonly ResolvedOptions[K][],
+): ResolvedOptions[K] {
+  const value = options[key]
+  if (value === undefined) return DEFAULTS[key]
+  if (!allowed.includes(value as ResolvedOptions[K])) {
+    throw new InvalidOptionError(key, allowed.map((a) => JSON.stringify(a)).join(' or '), value)
+  }
+  return value as ResolvedOptions[K]
+}
+
 /** Also used for per-call `{ timeout }` options. */
 export function validateDuration(name: string, value: unknown, min: number): number {
   // setTimeout clamps anything above 2^31-1 ms to 1 ms, which would turn a long deadline into none.
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 2 ** 31 - 1) {
     throw new InvalidOptionError(name, `an integer number of ms from ${min} to 2147483647`, value)
   }
-  return value
-}
-
-function boolean(options: Record<string, unknown>, key: 'synGuard'): boolean {
-  const value = options[key]
-  if (value === undefined) return DEFAULTS[key]
-  if (typeof value !== 'boolean') throw new InvalidOptionError(key, 'a boolean', value)
   return value
 }
 

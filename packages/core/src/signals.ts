@@ -33,6 +33,12 @@ export function handleSignals(target: SignalTarget): () => void {
   }
 }
 
+/** How many listeners of `signal` the process has that lameduck did not install. */
+export function foreignListeners(signal: ShutdownSignal): number {
+  const own = listeners.get(signal)
+  return process.listeners(signal).filter((listener) => listener !== own).length
+}
+
 function listen(signal: ShutdownSignal): void {
   if (listeners.has(signal)) return
   const listener = () => onSignal(signal)

@@ -1,8 +1,9 @@
 import { describeShutdownContract, testCertificate } from '@lameduck/test-utils'
-import { startCoreApp } from './app.js'
+import { startCoreApp, startCoreHttp2App } from './app.js'
 
 describeShutdownContract('node:http', (options, probe) => startCoreApp(options, probe), {
   websocket: '/ws',
+  http2: startCoreHttp2App,
 })
 
 const certificate = await testCertificate()

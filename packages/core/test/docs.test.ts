@@ -18,10 +18,12 @@ describe('documentation', () => {
       expect(documented).toEqual({
         timeout: `\`${DEFAULTS.timeout}\``,
         delay: `\`${DEFAULTS.delay}\``,
+        readinessFailsAt: `\`'${DEFAULTS.readinessFailsAt}'\``,
         idleGrace: `\`${DEFAULTS.idleGrace}\``,
         hookTimeout: `\`${DEFAULTS.hookTimeout}\``,
         checkTimeout: `\`${DEFAULTS.checkTimeout}\``,
         signals: `\`${JSON.stringify(DEFAULTS.signals).replaceAll('"', "'").replace(',', ', ')}\``,
+        foreignSignalWarning: `\`${DEFAULTS.foreignSignalWarning}\``,
         synGuard: `\`${DEFAULTS.synGuard}\``,
         logger: 'silent',
       })

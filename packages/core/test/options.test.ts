@@ -26,6 +26,8 @@ describe('options', () => {
       hookTimeout: 5_000,
       checkTimeout: 1_000,
       signals: ['SIGTERM', 'SIGINT'],
+      readinessFailsAt: 'shutdown',
+      foreignSignalWarning: true,
       synGuard: true,
     })
   })
@@ -42,11 +44,24 @@ describe('options', () => {
     [{ signals: 'SIGTERM' }, 'signals', 'false or an array of SIGTERM', 'string "SIGTERM"'],
     [{ signals: ['SIGKILL'] }, 'signals', 'false or an array of SIGTERM', 'string "SIGKILL"'],
     [{ signals: true }, 'signals', 'false or an array', 'boolean true'],
-    [{ synGuard: 'yes' }, 'synGuard', 'a boolean', 'string "yes"'],
+    [{ synGuard: 'yes' }, 'synGuard', 'true or false', 'string "yes"'],
     [{ logger: () => {} }, 'logger', 'debug, info, warn and error methods', 'function'],
     [{ logger: { info() {} } }, 'logger', 'debug, info, warn and error methods', 'object'],
+    [
+      { readinessFailsAt: 'listen' },
+      'readinessFailsAt',
+      '"shutdown" or "close"',
+      'string "listen"',
+    ],
+    [{ readinessFailsAt: null }, 'readinessFailsAt', '"shutdown" or "close"', 'null'],
+    [{ foreignSignalWarning: 'no' }, 'foreignSignalWarning', 'true or false', 'string "no"'],
     [{ delay: 5_000, timeout: 5_000 }, 'delay', 'less than timeout (5000)', 'number 5000'],
-    [{ timeot: 5_000 }, 'timeot', 'one of timeout, delay, idleGrace', 'unknown key'],
+    [
+      { timeot: 5_000 },
+      'timeot',
+      'one of timeout, delay, readinessFailsAt, idleGrace',
+      'unknown key',
+    ],
   ])('rejects %j with a typed error naming %s', (options, option, expected, received) => {
     const error = thrown(() => lameduck(options as never)) as InvalidOptionError
     expect(error).toBeInstanceOf(InvalidOptionError)

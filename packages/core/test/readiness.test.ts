@@ -1,7 +1,8 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { type Lameduck, lameduck } from '@lameduck/core'
+import { CHANNELS, type Lameduck, lameduck } from '@lameduck/core'
 import { describe, expect, it, onTestFinished } from 'vitest'
 
 async function serve(ld: Lameduck) {
@@ -62,5 +63,28 @@ describe('readiness and liveness', () => {
     expect(await get('/readyz')).toMatchObject({ status: 503, body: { status: 'draining' } })
     expect(await get('/healthz')).toMatchObject({ status: 200, body: { state: 'draining' } })
     expect((await done).reason).toBe('test')
+  })
+
+  it("with readinessFailsAt: 'close', stays ready through the delay with its checks, then fails", async () => {
+    const ld = lameduck({ signals: false, delay: 200, timeout: 1_000, readinessFailsAt: 'close' })
+    ld.addReadinessCheck('db', () => 'pong')
+    const get = await serve(ld)
+    const closing = new Promise<void>((resolve) => {
+      const onPhase = (message: unknown) => {
+        if ((message as { phase: string }).phase !== 'drain') return
+        unsubscribe(CHANNELS.phase, onPhase)
+        resolve()
+      }
+      subscribe(CHANNELS.phase, onPhase)
+    })
+    const done = ld.shutdown('test')
+    expect(await ld.checkReadiness()).toMatchObject({ ready: true, state: 'draining' })
+    expect(await get('/readyz')).toMatchObject({
+      status: 200,
+      body: { status: 'ready', state: 'draining', checks: { db: { status: 'ok' } } },
+    })
+    await closing
+    expect(await ld.checkReadiness()).toEqual({ ready: false, state: 'draining', checks: {} })
+    await done
   })
 })

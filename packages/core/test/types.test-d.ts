@@ -6,6 +6,7 @@ import {
   type LameduckOptions,
   lameduck,
   type Readiness,
+  type ReadinessFailsAt,
   type ShutdownReport,
   type State,
 } from '@lameduck/core'
@@ -38,5 +39,12 @@ describe('public types', () => {
       | false
       | undefined
     >()
+    // @ts-expect-error readiness fails at the shutdown or at the listener's close
+    lameduck({ readinessFailsAt: 'listen' })
+    expectTypeOf<ReadinessFailsAt>().toEqualTypeOf<'shutdown' | 'close'>()
+    expectTypeOf<LameduckOptions['readinessFailsAt']>().toEqualTypeOf<
+      ReadinessFailsAt | undefined
+    >()
+    expectTypeOf<LameduckOptions['foreignSignalWarning']>().toEqualTypeOf<boolean | undefined>()
   })
 })

@@ -10,10 +10,11 @@ export async function startFastifyApp(
   options: ContractOptions,
   probe: EventEmitter,
   shutdownBy: 'graceful' | 'close' = 'graceful',
-  fastifyOptions: FastifyServerOptions = {},
+  fastifyOptions: FastifyServerOptions & { http2?: true } = {},
 ) {
+  // Typed as the HTTP/1 instance: the routes below are the same over HTTP/2.
   const app = Fastify({
-    ...fastifyOptions,
+    ...(fastifyOptions as FastifyServerOptions),
     // Requests arriving during app.close() are then served like in the signal path.
     ...(shutdownBy === 'close' ? { return503OnClosing: false } : {}),
   })

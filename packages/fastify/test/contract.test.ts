@@ -4,7 +4,10 @@ import { startFastifyApp } from './app.js'
 describeShutdownContract(
   'fastify, app.graceful.shutdown()',
   (options, probe) => startFastifyApp(options, probe, 'graceful'),
-  { websocket: '/ws' },
+  {
+    websocket: '/ws',
+    http2: (options, probe) => startFastifyApp(options, probe, 'graceful', { http2: true }),
+  },
 )
 describeShutdownContract(
   'fastify, app.close() with return503OnClosing: false',

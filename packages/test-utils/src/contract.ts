@@ -1,6 +1,14 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { EventEmitter, once } from 'node:events'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { WebSocket } from 'ws'
+import {
+  errorCode,
+  goawayLastStream,
+  H2_FRAME,
+  maxConcurrentStreams,
+  RawH2Client,
+} from './h2-raw-client.js'
 import { keepAliveLoad, type LoadClient } from './load.js'
 import { connectOutcome, RawClient } from './raw-client.js'
 
@@ -45,6 +53,7 @@ export interface ContractOptions {
   timeout: number
   delay: number
   idleGrace: number
+  readinessFailsAt?: 'shutdown' | 'close'
 }
 
 export type ContractFactory = (
@@ -58,6 +67,22 @@ const defaults: ContractOptions = { timeout: 5_000, delay: 0, idleGrace: 50 }
 export interface ContractFeatures {
   /** The path where the app accepts WebSocket connections, if it does. */
   websocket?: string
+  /** Starts the same app over HTTP/2 without TLS (h2c), if the integration serves HTTP/2. */
+  http2?: ContractFactory
+}
+
+const REFUSED_STREAM = 7
+
+/** Resolves when lameduck publishes `phase` on its diagnostics channel. */
+function phaseReached(phase: string): Promise<void> {
+  return new Promise((resolve) => {
+    const onPhase = (message: unknown) => {
+      if ((message as { phase?: string }).phase !== phase) return
+      unsubscribe('lameduck:phase', onPhase)
+      resolve()
+    }
+    subscribe('lameduck:phase', onPhase)
+  })
 }
 
 export function describeShutdownContract(
@@ -180,6 +205,30 @@ export function describeShutdownContract(
       expect(await connectOutcome(app.port)).toBe('ECONNREFUSED')
     })
 
+    it('with readinessFailsAt: close, answers readiness 200 during the delay and fails it when the listener closes', async () => {
+      const { app } = await start({
+        delay: 300,
+        timeout: 3_000,
+        idleGrace: 2_000,
+        readinessFailsAt: 'close',
+      })
+      const raw = await client(app.port)
+      expect((await raw.request('GET', '/readyz')).status).toBe(200)
+      const closing = phaseReached('drain')
+      const report = app.shutdown()
+      const during = await raw.request('GET', '/readyz')
+      expect(during.status).toBe(200)
+      await closing
+      // A new probe is refused, which a health check counts as a failure.
+      expect(await connectOutcome(app.port)).toBe('ECONNREFUSED')
+      if (app.closesConnectionsDuringDelay !== true) {
+        const after = await raw.request('GET', '/readyz')
+        expect(after.status).toBe(503)
+        expect(after.headers.connection).toBe('close')
+      }
+      expect((await report).ok).toBe(true)
+    })
+
     it('destroys a hung request at the deadline and reports it', async () => {
       const { app, arrived } = await start({ timeout: 300 })
       const raw = await client(app.port)
@@ -265,6 +314,40 @@ export function describeShutdownContract(
         const [code] = await closed
         expect(code).toBe(1001)
         expect(result).toMatchObject({ ok: true, sockets: { forced: 0 } })
+      })
+    }
+
+    const { http2 } = features
+    if (http2 !== undefined) {
+      it('HTTP/2: a stream opened while draining is served, or refused before it reaches the app', async () => {
+        const probe = new EventEmitter()
+        const app = await http2({ ...defaults, timeout: 5_000 }, probe)
+        onTestFinished(() => app.dispose())
+        const paths: string[] = []
+        probe.on('arrived', (path: string) => paths.push(path))
+        const raw = await RawH2Client.connect(app.port, { ackSettings: false })
+        onTestFinished(() => raw.close())
+        const arrived = once(probe, 'arrived')
+        raw.get(1, '/slow?ms=200')
+        await arrived
+        const report = app.shutdown()
+        // The peer is told to open no more streams; the GOAWAY waits for its acknowledgement.
+        const stop = await raw.next(
+          (f) => f.type === H2_FRAME.SETTINGS && !(f.flags & 1) && f !== raw.frames[0],
+        )
+        expect(maxConcurrentStreams(stop)).toBe(0)
+        // A stream that crossed that SETTINGS: refused, so the client may retry it elsewhere.
+        raw.get(3, '/fast')
+        const refused = await raw.next((f) => f.type === H2_FRAME.RST_STREAM && f.stream === 3)
+        expect(errorCode(refused)).toBe(REFUSED_STREAM)
+        expect(raw.frames.some((f) => f.type === H2_FRAME.GOAWAY)).toBe(false)
+        raw.ackSettings()
+        const goaway = await raw.next((f) => f.type === H2_FRAME.GOAWAY)
+        expect(goawayLastStream(goaway)).toBe(1)
+        const answered = await raw.next((f) => f.type === H2_FRAME.HEADERS && f.stream === 1)
+        expect(answered.stream).toBe(1)
+        expect(await report).toMatchObject({ ok: true, requests: { forced: 0 } })
+        expect(paths).toEqual(['/slow'])
       })
     }
 

@@ -8,7 +8,14 @@ export {
   type ContractReport,
   describeShutdownContract,
 } from './contract.js'
-export { type Frame, goawayLastStream, H2_FRAME, RawH2Client } from './h2-raw-client.js'
+export {
+  errorCode,
+  type Frame,
+  goawayLastStream,
+  H2_FRAME,
+  maxConcurrentStreams,
+  RawH2Client,
+} from './h2-raw-client.js'
 export { keepAliveLoad, type Load, type LoadClient, type LoadResult, p99 } from './load.js'
 export {
   freePort,

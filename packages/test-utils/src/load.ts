@@ -25,8 +25,10 @@ export interface LoadResult {
   refused: number
   /** Requests written to a connection that ended without their response. */
   lost: string[]
-  /** Every answered request: when it started (ms, `performance.now()`) and how long it took. */
-  latencies: { at: number; ms: number }[]
+  /** When each of `lost` failed (`performance.now()`). */
+  lostAt: number[]
+  /** Every answered request: when it started (ms, `performance.now()`), how long it took, its status. */
+  latencies: { at: number; ms: number; status: number }[]
 }
 
 export interface Load {
@@ -39,7 +41,7 @@ export interface Load {
 export function keepAliveLoad(options: LoadOptions): Load {
   const { port, client, tls = false, connections = 50, path = '/fast' } = options
   const { maxDuration = 10_000 } = options
-  const result: LoadResult = { ok: 0, non2xx: 0, refused: 0, lost: [], latencies: [] }
+  const result: LoadResult = { ok: 0, non2xx: 0, refused: 0, lost: [], lostAt: [], latencies: [] }
   const send =
     client === 'undici' ? undiciSender(port, connections, tls) : agentSender(port, connections, tls)
   let stopped = false
@@ -52,7 +54,7 @@ export function keepAliveLoad(options: LoadOptions): Load {
       const at = performance.now()
       try {
         const status = await send.request(path)
-        result.latencies.push({ at, ms: performance.now() - at })
+        result.latencies.push({ at, ms: performance.now() - at, status })
         if (status >= 200 && status < 300) result.ok++
         else result.non2xx++
       } catch (error) {
@@ -62,6 +64,7 @@ export function keepAliveLoad(options: LoadOptions): Load {
           return
         }
         result.lost.push(code)
+        result.lostAt.push(performance.now())
       }
     }
   }
