@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import { queueConnections } from '@lameduck/test-utils'
@@ -37,6 +38,31 @@ describe('@lameduck/syn-guard', () => {
     const outcomes = queueConnections(port, 3, REQUEST)
     expect(pendingConnections(fd)).toBe(3)
     expect(await outcomes).toEqual(['answered 200', 'answered 200', 'answered 200'])
+    expect(pendingConnections(fd)).toBe(0)
+  })
+
+  it('counts a handshake in progress (SYN answered, final ACK held back) until it completes', async () => {
+    const { fd, port } = await listening()
+    // TCP_DEFER_ACCEPT keeps a connection half-open until its first data; Node cannot set it,
+    // Python (which node-gyp needs anyway) sets it on the shared socket.
+    const python = spawnSync(
+      'python3',
+      [
+        '-c',
+        'import socket; s = socket.socket(fileno=3); s.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, 5); s.detach()',
+      ],
+      { stdio: ['ignore', 'inherit', 'inherit', fd] },
+    )
+    expect(python.status).toBe(0)
+    const client = connect(port, '127.0.0.1')
+    onTestFinished(() => {
+      client.destroy()
+    })
+    await once(client, 'connect')
+    expect(pendingConnections(fd)).toBe(1)
+    client.resume()
+    client.end(REQUEST)
+    await once(client, 'close')
     expect(pendingConnections(fd)).toBe(0)
   })
 
