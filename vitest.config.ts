@@ -26,6 +26,23 @@ export default defineConfig({
         extends: true,
         test: { name: 'examples', include: ['examples/*.test.ts'] },
       },
+      // The native helper is Linux only; elsewhere its tests have nothing to run.
+      ...(process.platform === 'linux'
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'syn-guard',
+                include: ['packages/syn-guard/test/*.test.ts'],
+                typecheck: {
+                  enabled: true,
+                  include: ['packages/syn-guard/test/*.test-d.ts'],
+                  tsconfig: 'packages/syn-guard/tsconfig.json',
+                },
+              },
+            },
+          ]
+        : []),
       {
         extends: true,
         test: { name: 'bench', include: ['bench/test/*.test.ts'] },

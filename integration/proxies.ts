@@ -1,29 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { connectOutcome } from '@lameduck/test-utils'
+import { freePort, type Nginx, startNginx as startFront, waitForPort } from '@lameduck/test-utils'
 import { onTestFinished } from 'vitest'
 
-/** A port free right now on 127.0.0.1 (proxies need ports in their configuration up front). */
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
-  return port
-}
-
-export async function waitForPort(port: number): Promise<void> {
-  while ((await connectOutcome(port)) !== 'connected') {
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
+export { freePort, waitForPort }
 
 async function run(
   command: string,
@@ -47,39 +31,11 @@ async function run(
   return child
 }
 
-/** nginx on 127.0.0.1:`port`, proxying to `upstreams` with keep-alive upstream connections. */
-export async function startNginx(port: number, upstreams: number[]) {
-  const dir = mkdtempSync(join(tmpdir(), 'lameduck-nginx-'))
-  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
-    .map((kind) => `${kind}_temp_path ${dir}/${kind};`)
-    .join('\n  ')
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    `daemon off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  ${temp}
-  upstream app {
-    ${upstreams.map((p) => `server 127.0.0.1:${p} max_fails=0;`).join('\n    ')}
-    keepalive 32;
-  }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://app;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_next_upstream error timeout;
-    }
-  }
-}
-`,
-  )
-  return run('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], port, dir)
+/** nginx in front of `upstreams` (test-utils' configuration), stopped when the test ends. */
+export async function startNginx(port: number, upstreams: number[]): Promise<Nginx> {
+  const nginx = await startFront(port, upstreams)
+  onTestFinished(() => nginx.stop())
+  return nginx
 }
 
 /**

@@ -5,7 +5,9 @@ import { type Peer, startPeer } from '../src/compare/peer-process.js'
 const byId = (id: string) => CASES.find((c) => c.id === id)!
 
 describe('pnpm bench:compare conformance cases', { timeout: 15_000 }, () => {
-  for (const c of CASES) {
+  // The nginx case needs nginx and wrk, which `pnpm test` does not; integration/nginx-post.test.ts
+  // runs the same scenario where they are installed.
+  for (const c of CASES.filter((c) => c.id !== 'nginx-post-rolling-restart')) {
     it(`lameduck passes: ${c.title}`, async () => {
       expect(await c.run('lameduck')).toMatchObject({ pass: true })
     })

@@ -6,6 +6,7 @@ import { inFlight, RawClient, type RawResponse, within } from '@lameduck/test-ut
 import { WebSocket } from 'ws'
 import { endedAfterDeadline } from './figures.js'
 import { type Peer, type PeerOptions, type PeerProcess, startPeer } from './peer-process.js'
+import { postRollingRestart } from './rolling-restart.js'
 
 export interface Outcome {
   pass: boolean
@@ -281,6 +282,21 @@ export const CASES: Case[] = [
           detail: `${bye ? 'final event, clean end' : 'ended without the final event'}${stillRunning ? `; ${stillRunning}` : ''}`,
         }
       }),
+  },
+  {
+    id: 'nginx-post-rolling-restart',
+    title:
+      'behind nginx (static upstream, keepalive 32), 50 connections of POSTs (wrk): two SIGTERM rolling restarts of two instances fail no POST',
+    async run(peer) {
+      const outcome = await within(postRollingRestart(peer), 90_000, 'hung' as const)
+      if (outcome === 'hung') return { pass: false, detail: 'the case hung' }
+      if (outcome === undefined) return { pass: false, detail: 'not run: nginx or wrk missing' }
+      const killed = outcome.killed > 0 ? `, ${outcome.killed} of 4 killed at 5 s` : ''
+      return {
+        pass: outcome.failed === 0 && outcome.answered > 0,
+        detail: `${outcome.failed} 502s in ${outcome.answered + outcome.failed}${killed}`,
+      }
+    },
   },
   {
     id: 'readiness',

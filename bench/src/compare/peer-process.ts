@@ -22,6 +22,8 @@ export interface PeerOptions {
   timeout?: number
   /** The readiness delay, where the peer has a way to wait before closing. */
   delay?: number
+  /** The port to listen on; by default any free one. */
+  port?: number
 }
 
 export interface PeerProcess extends ArrivalSource {
@@ -34,10 +36,10 @@ export interface PeerProcess extends ArrivalSource {
 
 /** Starts peer-server.mjs: the comparison app shut down by `peer`. */
 export async function startPeer(peer: Peer, options: PeerOptions = {}): Promise<PeerProcess> {
-  const { protocol = 'h1', timeout = 1_000, delay = 0 } = options
+  const { protocol = 'h1', timeout = 1_000, delay = 0, port: listenOn = 0 } = options
   const child: ChildProcess = fork(
     new URL('./peer-server.mjs', import.meta.url),
-    [peer, protocol, String(timeout), String(delay)],
+    [peer, protocol, String(timeout), String(delay), String(listenOn)],
     { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'ignore', 'ipc'] },
   )
   let signalled = 0

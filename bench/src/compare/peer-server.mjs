@@ -1,6 +1,6 @@
 // One server for the side-by-side comparison: the same app, shut down on SIGTERM by one peer,
 // wired the way that peer's README shows, with nothing added that the peer lacks.
-// argv: peer, protocol (h1 | h2), timeout ms, delay ms.
+// argv: peer, protocol (h1 | h2), timeout ms, delay ms, port (0: any).
 //
 // The app's own part of a shutdown (end server-sent event streams with a final event, close
 // WebSockets with 1001) is `onDrain`, called from the earliest shutdown hook the peer offers, or
@@ -12,9 +12,11 @@ import { createServer as createH2Server } from 'node:http2'
 import { WebSocketServer } from 'ws'
 import { answerCommands } from '../ipc.mjs'
 
-const [peer = 'bare', protocol = 'h1', timeoutArg = '1000', delayArg = '0'] = process.argv.slice(2)
+const [peer = 'bare', protocol = 'h1', timeoutArg = '1000', delayArg = '0', portArg = '0'] =
+  process.argv.slice(2)
 const timeout = Number(timeoutArg)
 const delay = Number(delayArg)
+const port = Number(portArg)
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const draining = new EventEmitter()
 const onDrain = () => draining.emit('drain')
@@ -71,7 +73,7 @@ function appServer() {
 }
 
 const listen = (server) =>
-  new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
+  new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)))
 
 const peers = {
   async lameduck() {
@@ -165,7 +167,7 @@ const peers = {
       onDrain()
       app.close()
     })
-    await app.listen({ port: 0, host: '127.0.0.1' })
+    await app.listen({ port, host: '127.0.0.1' })
     return app.server
   },
 }

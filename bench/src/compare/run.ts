@@ -29,7 +29,7 @@ const table = (title: string, head: string[], rows: (string | number)[][]) => {
 }
 
 const LABELS: Record<Peer, string> = {
-  lameduck: `@lameduck/core ${packageVersion('@lameduck/core')}`,
+  lameduck: `@lameduck/core ${packageVersion('@lameduck/core')} + @lameduck/syn-guard ${packageVersion('@lameduck/syn-guard')}`,
   bare: `bare server.close() (Node ${process.version})`,
   'http-terminator': `http-terminator ${packageVersion('http-terminator')}`,
   stoppable: `stoppable ${packageVersion('stoppable')}`,

@@ -1,10 +1,11 @@
 import type { EventEmitter } from 'node:events'
 import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http'
 import type { Server as HttpsServer } from 'node:https'
-import { Server as NetServer, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { Server as TLSServer, type TLSSocket } from 'node:tls'
 import { type Http2AnyServer, isHttp2Server, trackSessions } from './http2.js'
+import { closeListener, type ListenerGuard } from './listener.js'
 import {
   activeResponse,
   connectionCount,
@@ -42,8 +43,8 @@ export interface DrainCounts {
 export interface ConnectionTracker {
   /** True once the listener has closed and every connection has ended. */
   readonly drained: boolean
-  /** Closes the listener and starts draining every connection. */
-  drain(idleGrace: number): void
+  /** Closes the listener (through `guard` when given) and starts draining every connection. */
+  drain(idleGrace: number, guard?: ListenerGuard): void
   /** Destroys every connection still open. */
   destroyAll(): void
   /** Removes lameduck's listeners from the server. */
@@ -75,6 +76,7 @@ export function trackConnections(
   const idle = new Map<TrackedSocket, { expiresAt: number; bytesRead: number }>()
   let idleTimer: NodeJS.Timeout | undefined
   let idleCheck: NodeJS.Immediate | undefined
+  let closeListenerNow: (() => void) | undefined
   // What Node's HTTP connection list does not hold: sockets handed to the app by an upgrade or
   // CONNECT (each connection with the stream the app was given), and TLS sockets still in their
   // handshake.
@@ -261,11 +263,12 @@ export function trackConnections(
       return drained
     },
     counts,
-    drain(grace) {
+    drain(grace, guard) {
       draining = true
       idleGrace = grace
-      // `net.Server.close`: stop accepting, and call back once the last connection has ended.
-      if (server.listening) NetServer.prototype.close.call(server, onServerClosed)
+      // Stop accepting, and call back once the last connection has ended. A connection the
+      // guard lets in meanwhile is drained from its first request on (it is sent at once).
+      if (server.listening) closeListenerNow = closeListener(server, guard, onServerClosed)
       else if (connectionCount(server) === 0) onServerClosed()
       else server.once('close', onServerClosed)
       sessions?.drain()
@@ -280,6 +283,7 @@ export function trackConnections(
       }
     },
     destroyAll() {
+      closeListenerNow?.()
       sessions?.destroyAll()
       for (const socket of httpConnections(server) as TrackedSocket[]) {
         if (detached.has(socket)) continue

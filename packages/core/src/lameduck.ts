@@ -15,6 +15,7 @@ import {
 } from './health.js'
 import { type Hook, type HookResult, runHooks } from './hooks.js'
 import { isHttp2Server } from './http2.js'
+import { type ListenerGuard, loadListenerGuard } from './listener.js'
 import { guardLogger } from './logger.js'
 import {
   type LameduckOptions,
@@ -122,6 +123,9 @@ export function lameduck(options?: LameduckOptions): Lameduck {
   let warnedForeign = false
   let shutdownPromise: Promise<ShutdownReport> | undefined
   let onDrained: (() => void) | undefined
+  // Looked for at the first attach (see listener.ts).
+  let guardSought = false
+  let guard: ListenerGuard | undefined
 
   const getState = () => state
 
@@ -190,7 +194,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
     const drained = new Promise<void>((resolve) => {
       onDrained = resolve
     })
-    for (const tracker of trackers.values()) tracker.drain(config.idleGrace)
+    for (const tracker of trackers.values()) tracker.drain(config.idleGrace, guard)
     onTrackerDrained()
     let deadlineTimer: NodeJS.Timeout | undefined
     const deadlineHit = new Promise<'deadline'>((resolve) => {
@@ -289,6 +293,10 @@ export function lameduck(options?: LameduckOptions): Lameduck {
       assertSupported(featuresOf(server))
       trackers.set(server, trackConnections(server, onTrackerDrained))
       warnForeignListeners()
+      if (config.synGuard && !guardSought) {
+        guardSought = true
+        guard = loadListenerGuard(logger)
+      }
       return handle
     },
     onShutdown(name, fn, opts) {

@@ -206,3 +206,19 @@ function withListeningProbe(read: (server: HttpServer) => boolean): boolean {
     stopConnectionsChecker(server)
   }
 }
+
+/**
+ * The listening socket's fd when this process bound it itself (`listen(port)`), else undefined:
+ * a socket listened on from an fd or a handle (`lameduck run`, systemd, cluster workers) may be
+ * shared with another process, which must never inherit what lameduck does to it. Node records
+ * the address family in `_connectionKey` only when it bound the address.
+ */
+export function ownListenerFd(server: NetServer): number | undefined {
+  const { _connectionKey: key, _handle: handle } = server as NetServer & {
+    _connectionKey?: unknown
+    _handle?: { fd?: unknown } | null
+  }
+  if (typeof key !== 'string' || !/^[46]:/.test(key)) return undefined
+  const fd = handle?.fd
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined
+}

@@ -58,6 +58,14 @@ export interface LameduckOptions {
    */
   foreignSignalWarning?: boolean | undefined
   /**
+   * On Linux, when the optional `@lameduck/syn-guard` is installed, close each listener this
+   * process bound without resetting the connections the kernel has already completed: new SYNs
+   * are dropped from the drain's start (clients retransmit them into the closed port and are
+   * refused), the accept queue is emptied, then the listener closes. `false` closes it at once.
+   * @default true
+   */
+  synGuard?: boolean | undefined
+  /**
    * A pino-compatible logger.
    * @default a silent logger
    */
@@ -73,6 +81,7 @@ export interface ResolvedOptions {
   readonly checkTimeout: number
   readonly signals: readonly ShutdownSignal[] | false
   readonly foreignSignalWarning: boolean
+  readonly synGuard: boolean
   readonly logger: Logger
 }
 
@@ -85,6 +94,7 @@ export const DEFAULTS: ResolvedOptions = Object.freeze({
   checkTimeout: 1_000,
   signals: Object.freeze(['SIGTERM', 'SIGINT'] as const),
   foreignSignalWarning: true,
+  synGuard: true,
   logger: silentLogger,
 })
 
@@ -128,6 +138,7 @@ export function validateOptions(input: unknown): ResolvedOptions {
     checkTimeout: duration(options, 'checkTimeout', 1),
     signals: signals(options.signals),
     foreignSignalWarning: oneOf(options, 'foreignSignalWarning', [true, false]),
+    synGuard: oneOf(options, 'synGuard', [true, false]),
     logger: validateLogger('logger', options.logger),
   }
   if (resolved.delay >= resolved.timeout) {
@@ -148,7 +159,7 @@ function duration(options: Record<string, unknown>, key: DurationKey, min: numbe
   return validateDuration(key, value, min)
 }
 
-function oneOf<K extends 'readinessFailsAt' | 'foreignSignalWarning'>(
+function oneOf<K extends 'readinessFailsAt' | 'foreignSignalWarning' | 'synGuard'>(
   options: Record<string, unknown>,
   key: K,
   allowed: readonly ResolvedOptions[K][],

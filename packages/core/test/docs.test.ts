@@ -25,6 +25,7 @@ describe('documentation', () => {
         checkTimeout: `\`${DEFAULTS.checkTimeout}\``,
         signals: `\`${JSON.stringify(DEFAULTS.signals).replaceAll('"', "'").replace(',', ', ')}\``,
         foreignSignalWarning: `\`${DEFAULTS.foreignSignalWarning}\``,
+        synGuard: `\`${DEFAULTS.synGuard}\``,
         logger: 'silent',
       })
     },

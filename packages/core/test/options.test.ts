@@ -28,6 +28,7 @@ describe('options', () => {
       signals: ['SIGTERM', 'SIGINT'],
       readinessFailsAt: 'shutdown',
       foreignSignalWarning: true,
+      synGuard: true,
     })
   })
 
@@ -43,6 +44,7 @@ describe('options', () => {
     [{ signals: 'SIGTERM' }, 'signals', 'false or an array of SIGTERM', 'string "SIGTERM"'],
     [{ signals: ['SIGKILL'] }, 'signals', 'false or an array of SIGTERM', 'string "SIGKILL"'],
     [{ signals: true }, 'signals', 'false or an array', 'boolean true'],
+    [{ synGuard: 'yes' }, 'synGuard', 'true or false', 'string "yes"'],
     [{ logger: () => {} }, 'logger', 'debug, info, warn and error methods', 'function'],
     [{ logger: { info() {} } }, 'logger', 'debug, info, warn and error methods', 'object'],
     [

@@ -1,3 +1,4 @@
+export { type QueuedOutcome, queueConnections } from './accept-queue.js'
 export { type Child, get, type SimpleResponse, startFixture } from './child.js'
 export {
   type ContractApp,
@@ -17,6 +18,16 @@ export {
 } from './h2-raw-client.js'
 export { type H2loadResult, type H2loadRun, h2load } from './h2load.js'
 export { keepAliveLoad, type Load, type LoadClient, type LoadResult, p99 } from './load.js'
+export {
+  freePort,
+  type Nginx,
+  serverErrors,
+  startNginx,
+  type Wrk,
+  type WrkSummary,
+  waitForPort,
+  wrkPost,
+} from './nginx.js'
 export {
   type ArrivalSource,
   connectOutcome,
