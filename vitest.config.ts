@@ -38,7 +38,7 @@ export default defineConfig({
             },
           ]
         : []),
-      ...['fastify', 'express', 'koa', 'reload'].map((name) => ({
+      ...['fastify', 'express', 'koa', 'hono', 'reload'].map((name) => ({
         extends: true as const,
         test: {
           name,

@@ -31,6 +31,7 @@ describe('examples', { timeout: 20_000 }, () => {
     ['fastify', 'hello from fastify'],
     ['express', 'hello from express'],
     ['koa', 'hello from koa'],
+    ['hono', 'hello from hono'],
     ['kubernetes', 'hello from kubernetes'],
   ] as const) {
     it(`${name}: answers, then exits 0 on SIGTERM`, async () => {

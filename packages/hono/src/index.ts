@@ -1,0 +1,38 @@
+import {
+  lameduck as coreLameduck,
+  type HealthRouteOptions,
+  healthRoutes,
+  type Lameduck,
+  type LameduckOptions,
+} from '@lameduck/core'
+import type { MiddlewareHandler } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+export interface LameduckHonoOptions extends LameduckOptions, HealthRouteOptions {}
+
+export interface LameduckHono extends Lameduck {
+  /** Middleware answering the health routes before any other middleware runs; mount it first. */
+  middleware(): MiddlewareHandler
+}
+
+/**
+ * A lameduck handle for a Hono 4 app on `@hono/node-server`:
+ * `ld.attach(serve({ fetch: app.fetch, port }))` drains the server `serve()` returns.
+ */
+export function lameduck(options: LameduckHonoOptions = {}): LameduckHono {
+  const { health, readiness, ...coreOptions } = options
+  const ld = coreLameduck(coreOptions)
+  const routes = new Map(healthRoutes(ld, { health, readiness }).map((r) => [r.path, r]))
+  return Object.assign(ld, {
+    middleware(): MiddlewareHandler {
+      return async function lameduckHealth(c, next) {
+        const route = routes.get(c.req.path)
+        if (route === undefined || (c.req.method !== 'GET' && c.req.method !== 'HEAD')) {
+          return next()
+        }
+        const reply = await route.reply()
+        return c.json(reply.body, reply.status as ContentfulStatusCode, reply.headers)
+      }
+    },
+  })
+}
