@@ -1,13 +1,27 @@
 const kLameduckError = Symbol.for('lameduck.error')
 
-/** Every error lameduck throws; `code` is stable across releases. */
-export class LameduckError extends Error {
-  readonly code: string
+/** Every error code lameduck uses, one class per code; docs/errors.md lists the same set. */
+export const ERROR_CODES = Object.freeze([
+  'LAMEDUCK_ERR_INVALID_OPTION',
+  'LAMEDUCK_ERR_INVALID_STATE',
+  'LAMEDUCK_ERR_LISTEN',
+  'LAMEDUCK_ERR_UNSUPPORTED',
+  'LAMEDUCK_ERR_WORKER_FAILED',
+  'LAMEDUCK_ERR_CONTROL',
+] as const)
 
-  constructor(code: string, message: string, options?: ErrorOptions) {
+export type ErrorCode = (typeof ERROR_CODES)[number]
+
+/**
+ * The base of every error lameduck throws; `code` is stable across releases. Not thrown itself:
+ * each code has its own subclass.
+ */
+export abstract class LameduckError extends Error {
+  abstract readonly code: ErrorCode
+
+  constructor(message: string, options?: ErrorOptions) {
     super(message, options)
     this.name = 'LameduckError'
-    this.code = code
     Object.defineProperty(this, kLameduckError, { value: true })
   }
 
@@ -20,16 +34,15 @@ export class LameduckError extends Error {
   }
 }
 
-/** An option failed validation; thrown by `lameduck()` and every method taking options. */
+/** An option or argument failed validation; thrown by `lameduck()` and every method taking options. */
 export class InvalidOptionError extends LameduckError {
-  override readonly code = 'LAMEDUCK_ERR_INVALID_OPTION'
+  static readonly code = 'LAMEDUCK_ERR_INVALID_OPTION' as const
+  readonly code = InvalidOptionError.code
+  /** The option or argument, e.g. `timeout` or `listen(options.port)`. */
   readonly option: string
 
   constructor(option: string, expected: string, received: unknown) {
-    super(
-      'LAMEDUCK_ERR_INVALID_OPTION',
-      `Invalid option "${option}": expected ${expected}, received ${describe(received)}`,
-    )
+    super(`Invalid option "${option}": expected ${expected}, received ${describe(received)}`)
     this.name = 'InvalidOptionError'
     this.option = option
   }
@@ -37,21 +50,80 @@ export class InvalidOptionError extends LameduckError {
 
 /** A method was called in a state where it cannot do what it promises. */
 export class InvalidStateError extends LameduckError {
-  override readonly code = 'LAMEDUCK_ERR_INVALID_STATE'
+  static readonly code = 'LAMEDUCK_ERR_INVALID_STATE' as const
+  readonly code = InvalidStateError.code
 
   constructor(message: string) {
-    super('LAMEDUCK_ERR_INVALID_STATE', message)
+    super(message)
     this.name = 'InvalidStateError'
   }
 }
 
-/** Every error code lameduck uses; docs/errors.md lists the same set. */
-export const ERROR_CODES = Object.freeze([
-  'LAMEDUCK_ERR_INVALID_OPTION',
-  'LAMEDUCK_ERR_INVALID_STATE',
-  'LAMEDUCK_ERR_LISTEN',
-  'LAMEDUCK_ERR_UNSUPPORTED',
-] as const)
+/** An address could not be bound or an inherited socket could not be used. */
+export class ListenError extends LameduckError {
+  static readonly code = 'LAMEDUCK_ERR_LISTEN' as const
+  readonly code = ListenError.code
+  /** `host:port`, or the inherited file descriptor, that failed. */
+  readonly address: string
+
+  constructor(address: string, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'ListenError'
+    this.address = address
+  }
+}
+
+/** The running JavaScript runtime lacks something lameduck needs. */
+export class UnsupportedError extends LameduckError {
+  static readonly code = 'LAMEDUCK_ERR_UNSUPPORTED' as const
+  readonly code = UnsupportedError.code
+  /** What is missing, e.g. `net._createServerHandle`. */
+  readonly missing: string
+  /** The runtime that lacks it, e.g. `Node.js 20.19.0`. */
+  readonly runtime: string
+
+  constructor(
+    missing: string,
+    runtime: { name: string; version: string } = {
+      name: 'Node.js',
+      version: process.versions.node,
+    },
+  ) {
+    const named = `${runtime.name} ${runtime.version}`
+    super(`lameduck needs ${missing}, which ${named} does not provide`)
+    this.name = 'UnsupportedError'
+    this.missing = missing
+    this.runtime = named
+  }
+}
+
+/** A worker of `lameduck run` did not become ready: it exited, timed out or failed its checks. */
+export class WorkerFailedError extends LameduckError {
+  static readonly code = 'LAMEDUCK_ERR_WORKER_FAILED' as const
+  readonly code = WorkerFailedError.code
+  /** The worker's process id, when it had one. */
+  readonly pid: number | undefined
+
+  constructor(pid: number | undefined, message: string) {
+    super(`worker ${pid ?? '(not started)'} ${message}`)
+    this.name = 'WorkerFailedError'
+    this.pid = pid
+  }
+}
+
+/** The control socket of `lameduck run` is unsafe to use, or answered something unreadable. */
+export class ControlError extends LameduckError {
+  static readonly code = 'LAMEDUCK_ERR_CONTROL' as const
+  readonly code = ControlError.code
+  /** The control socket's path. */
+  readonly path: string
+
+  constructor(path: string, message: string, options?: ErrorOptions) {
+    super(`${path}: ${message}`, options)
+    this.name = 'ControlError'
+    this.path = path
+  }
+}
 
 export function describe(value: unknown): string {
   if (value === null) return 'null'

@@ -96,7 +96,7 @@ export function validateOptions(input: unknown): ResolvedOptions {
     hookTimeout: duration(options, 'hookTimeout', 1),
     checkTimeout: duration(options, 'checkTimeout', 1),
     signals: signals(options.signals),
-    logger: logger(options.logger),
+    logger: validateLogger('logger', options.logger),
   }
   if (resolved.delay >= resolved.timeout) {
     throw new InvalidOptionError(
@@ -138,18 +138,15 @@ function signals(value: unknown): readonly ShutdownSignal[] | false {
   return Object.freeze([...new Set(value as ShutdownSignal[])])
 }
 
-function logger(value: unknown): Logger {
-  if (value === undefined) return DEFAULTS.logger
+/** A pino-compatible logger, or the silent one when `value` is undefined. */
+export function validateLogger(name: string, value: unknown): Logger {
+  if (value === undefined) return silentLogger
   const missing =
     typeof value !== 'object' || value === null
       ? LOG_METHODS
       : LOG_METHODS.filter((m) => typeof (value as Record<string, unknown>)[m] !== 'function')
   if (missing.length > 0) {
-    throw new InvalidOptionError(
-      'logger',
-      'an object with debug, info, warn and error methods',
-      value,
-    )
+    throw new InvalidOptionError(name, 'an object with debug, info, warn and error methods', value)
   }
   return value as Logger
 }

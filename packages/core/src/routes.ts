@@ -59,3 +59,22 @@ function routePath(kind: keyof typeof ROUTE_DEFAULTS, value: unknown): string | 
   }
   return path
 }
+
+/** The health route a request is for, or undefined; see `healthRouteMatcher`. */
+export type HealthRouteMatcher = (
+  method: string | undefined,
+  url: string | undefined,
+) => HealthRoute | undefined
+
+/**
+ * Matches requests to the routes: a GET or HEAD whose path (the query string ignored) is a health
+ * path. Adapters for frameworks without their own router call it first thing in a middleware.
+ */
+export function healthRouteMatcher(routes: readonly HealthRoute[]): HealthRouteMatcher {
+  const byPath = new Map(routes.map((route) => [route.path, route]))
+  return function matchHealthRoute(method, url) {
+    if ((method !== 'GET' && method !== 'HEAD') || url === undefined) return undefined
+    const query = url.indexOf('?')
+    return byPath.get(query === -1 ? url : url.slice(0, query))
+  }
+}

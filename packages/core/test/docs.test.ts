@@ -1,6 +1,7 @@
 // The docs must tell the truth about the code: option defaults and error codes.
 import { readFileSync } from 'node:fs'
-import { DEFAULTS, ERROR_CODES } from '@lameduck/core'
+import * as core from '@lameduck/core'
+import { DEFAULTS, ERROR_CODES, LameduckError } from '@lameduck/core'
 import { describe, expect, it } from 'vitest'
 
 const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8')
@@ -27,10 +28,16 @@ describe('documentation', () => {
     },
   )
 
-  it('lists every error code, and no other', () => {
-    const codes = [...read('../../../docs/errors.md').matchAll(/^\|\s*`(LAMEDUCK_\w+)`/gm)].map(
-      (m) => m[1],
-    )
-    expect(codes.sort()).toEqual([...ERROR_CODES].sort())
+  it('lists every error code with its class, and no other', () => {
+    const rows = [
+      ...read('../../../docs/errors.md').matchAll(/^\|\s*`(LAMEDUCK_\w+)`\s*\|\s*`(\w+)`/gm),
+    ].map((m) => [m[1], m[2]])
+    // Every exported subclass of LameduckError, with the code it declares.
+    const classes = Object.entries(core)
+      .filter(([, value]) => typeof value === 'function' && value.prototype instanceof Error)
+      .filter(([, value]) => value !== LameduckError)
+      .map(([name, value]) => [(value as unknown as { code: string }).code, name])
+    expect(rows.sort()).toEqual(classes.sort())
+    expect(rows.map(([code]) => code).sort()).toEqual([...ERROR_CODES].sort())
   })
 })

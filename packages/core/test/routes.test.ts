@@ -1,4 +1,5 @@
-import { healthRoutes, InvalidOptionError, lameduck, ROUTE_DEFAULTS } from '@lameduck/core'
+import { InvalidOptionError, lameduck } from '@lameduck/core'
+import { healthRouteMatcher, healthRoutes, ROUTE_DEFAULTS } from '@lameduck/core/adapter'
 import { describe, expect, it } from 'vitest'
 
 describe('healthRoutes', () => {
@@ -50,5 +51,28 @@ describe('healthRoutes', () => {
     expect(await readiness!.reply()).toMatchObject({ status: 503, body: { status: 'draining' } })
     expect(await health!.reply()).toMatchObject({ status: 200, body: { state: 'draining' } })
     await done
+  })
+})
+
+describe('healthRouteMatcher', () => {
+  const ld = lameduck({ signals: false })
+  const match = healthRouteMatcher(healthRoutes(ld, { readiness: '/ready' }))
+
+  it('matches GET and HEAD on a health path, the query string ignored', () => {
+    expect(match('GET', '/healthz')).toMatchObject({ kind: 'health' })
+    expect(match('HEAD', '/ready?verbose=1')).toMatchObject({ kind: 'readiness', path: '/ready' })
+    expect(match('GET', '/healthz?')).toMatchObject({ kind: 'health' })
+  })
+
+  it.each([
+    ['POST', '/healthz'],
+    ['get', '/healthz'],
+    ['GET', '/readyz'],
+    ['GET', '/healthz/'],
+    ['GET', '/x?/healthz'],
+    [undefined, '/healthz'],
+    ['GET', undefined],
+  ])('leaves %s %s to the app', (method, url) => {
+    expect(match(method, url)).toBeUndefined()
   })
 })

@@ -1,8 +1,11 @@
 import type { Server } from 'node:http'
 import type { Http2SecureServer } from 'node:http2'
 import {
+  type ErrorCode,
   type HookResult,
+  InvalidOptionError,
   type Lameduck,
+  LameduckError,
   type LameduckOptions,
   lameduck,
   type Readiness,
@@ -38,5 +41,21 @@ describe('public types', () => {
       | false
       | undefined
     >()
+  })
+
+  it('types error codes as a literal union, one per class', () => {
+    expectTypeOf<ErrorCode>().toEqualTypeOf<
+      | 'LAMEDUCK_ERR_INVALID_OPTION'
+      | 'LAMEDUCK_ERR_INVALID_STATE'
+      | 'LAMEDUCK_ERR_LISTEN'
+      | 'LAMEDUCK_ERR_UNSUPPORTED'
+      | 'LAMEDUCK_ERR_WORKER_FAILED'
+      | 'LAMEDUCK_ERR_CONTROL'
+    >()
+    expectTypeOf<LameduckError['code']>().toEqualTypeOf<ErrorCode>()
+    expectTypeOf<InvalidOptionError['code']>().toEqualTypeOf<'LAMEDUCK_ERR_INVALID_OPTION'>()
+    expectTypeOf(InvalidOptionError.code).toEqualTypeOf<'LAMEDUCK_ERR_INVALID_OPTION'>()
+    // @ts-expect-error the base class is abstract: each code has its own class
+    new LameduckError('message')
   })
 })

@@ -1,10 +1,5 @@
-import {
-  lameduck as coreLameduck,
-  type HealthRouteOptions,
-  healthRoutes,
-  type Lameduck,
-  type LameduckOptions,
-} from '@lameduck/core'
+import { lameduck as coreLameduck, type Lameduck, type LameduckOptions } from '@lameduck/core'
+import { type HealthRouteOptions, healthRouteMatcher, healthRoutes } from '@lameduck/core/adapter'
 import type { NextFunction, Request, Response } from 'express'
 
 export interface LameduckExpressOptions extends LameduckOptions, HealthRouteOptions {}
@@ -18,14 +13,13 @@ export interface LameduckExpress extends Lameduck {
 export function lameduck(options: LameduckExpressOptions = {}): LameduckExpress {
   const { health, readiness, ...coreOptions } = options
   const ld = coreLameduck(coreOptions)
-  const routes = new Map(healthRoutes(ld, { health, readiness }).map((r) => [r.path, r]))
+  const match = healthRouteMatcher(healthRoutes(ld, { health, readiness }))
   return Object.assign(ld, {
     middleware() {
       return function lameduckHealth(req: Request, res: Response, next: NextFunction): void {
         // req.url rather than Express's req.path: this runs for every request, and cheaply.
-        const query = req.url.indexOf('?')
-        const route = routes.get(query === -1 ? req.url : req.url.slice(0, query))
-        if (route === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) {
+        const route = match(req.method, req.url)
+        if (route === undefined) {
           next()
           return
         }

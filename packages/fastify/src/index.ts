@@ -1,14 +1,13 @@
 import {
   type AttachableServer,
   closeWebSocketsOnDrain,
-  type HealthRouteOptions,
-  healthRoutes,
   InvalidStateError,
   type Lameduck,
   type LameduckOptions,
   lameduck,
   type WebSocketServerLike,
 } from '@lameduck/core'
+import { type HealthRouteOptions, healthRoutes } from '@lameduck/core/adapter'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 

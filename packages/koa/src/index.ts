@@ -1,10 +1,5 @@
-import {
-  lameduck as coreLameduck,
-  type HealthRouteOptions,
-  healthRoutes,
-  type Lameduck,
-  type LameduckOptions,
-} from '@lameduck/core'
+import { lameduck as coreLameduck, type Lameduck, type LameduckOptions } from '@lameduck/core'
+import { type HealthRouteOptions, healthRouteMatcher, healthRoutes } from '@lameduck/core/adapter'
 import type { Middleware } from 'koa'
 
 export interface LameduckKoaOptions extends LameduckOptions, HealthRouteOptions {}
@@ -18,12 +13,12 @@ export interface LameduckKoa extends Lameduck {
 export function lameduck(options: LameduckKoaOptions = {}): LameduckKoa {
   const { health, readiness, ...coreOptions } = options
   const ld = coreLameduck(coreOptions)
-  const routes = new Map(healthRoutes(ld, { health, readiness }).map((r) => [r.path, r]))
+  const match = healthRouteMatcher(healthRoutes(ld, { health, readiness }))
   return Object.assign(ld, {
     middleware(): Middleware {
       return async function lameduckHealth(ctx, next) {
-        const route = routes.get(ctx.path)
-        if (route === undefined || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next()
+        const route = match(ctx.method, ctx.path)
+        if (route === undefined) return next()
         const reply = await route.reply()
         ctx.status = reply.status
         ctx.set(reply.headers)

@@ -2,7 +2,7 @@
 // The `lameduck` command: `run` supervises an app, `reload` and `status` talk to a running one.
 import { constants } from 'node:os'
 import { parseArgs } from 'node:util'
-import { LameduckError } from '@lameduck/core'
+import { InvalidOptionError } from '@lameduck/core'
 import { defaultControlPath, findControlPath, sendControl, serveControl } from './control.js'
 import { stderrLogger } from './log.js'
 import { type ListenAddress, parseListen } from './options.js'
@@ -37,8 +37,7 @@ async function run(argv: string[]): Promise<number> {
     allowPositionals: true,
   })
   const [entry, ...args] = split === -1 ? positionals : argv.slice(split + 1)
-  if (entry === undefined)
-    throw new LameduckError('LAMEDUCK_ERR_INVALID_OPTION', `no app to run\n${USAGE}`)
+  if (entry === undefined) throw new InvalidOptionError('app', 'the app to run: -- app.js', entry)
   const listen: ListenAddress[] = (values.listen ?? ['3000']).map(parseListen)
   const number = (value: string | undefined) => (value === undefined ? undefined : Number(value))
   // Signal handlers go in first: a signal that arrives before its handler does what the signal's
@@ -118,7 +117,8 @@ async function control(command: 'reload' | 'status', argv: string[]): Promise<nu
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: Error) => {
-    process.stderr.write(`lameduck: ${error.message}\n`)
+    const usage = error instanceof InvalidOptionError ? `\n${USAGE}` : ''
+    process.stderr.write(`lameduck: ${error.message}${usage}\n`)
     process.exit(1)
   },
 )

@@ -1,13 +1,6 @@
 import type { Logger } from '@lameduck/core'
 
-export type { Logger }
-
 const noop = () => {}
-const silent: Logger = { debug: noop, info: noop, warn: noop, error: noop }
-
-export function silentLoggerOf(logger: Logger | undefined): Logger {
-  return logger ?? silent
-}
 
 /** One line per event on stderr: `lameduck: message {"key":"value"}`. */
 export const stderrLogger: Logger = {

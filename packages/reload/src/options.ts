@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { InvalidOptionError, type Logger } from '@lameduck/core'
+import { validateDuration, validateLogger } from '@lameduck/core/adapter'
 
 export interface ListenAddress {
   host: string
@@ -54,7 +55,7 @@ export interface ResolvedSupervise {
   killGrace: number
   respawnBackoff: { min: number; max: number }
   control: string | undefined
-  logger: Logger | undefined
+  logger: Logger
 }
 
 const KEYS = new Set([
@@ -102,9 +103,11 @@ export function validateSupervise(input: SuperviseOptions): ResolvedSupervise {
     throw new InvalidOptionError('workers', "a positive integer or 'auto'", input.workers)
   }
   const backoff = input.respawnBackoff ?? { min: 100, max: 30_000 }
-  if (!(ms(backoff.min) && ms(backoff.max) && backoff.min <= backoff.max)) {
-    throw new InvalidOptionError('respawnBackoff', '{ min, max } in ms with min <= max', backoff)
+  if (typeof backoff !== 'object' || backoff === null) {
+    throw new InvalidOptionError('respawnBackoff', '{ min, max } in ms', backoff)
   }
+  const min = validateDuration('respawnBackoff.min', backoff.min, 0)
+  const max = validateDuration('respawnBackoff.max', backoff.max, min)
   return {
     entry,
     args: strings('args', input.args),
@@ -115,21 +118,14 @@ export function validateSupervise(input: SuperviseOptions): ResolvedSupervise {
     readyTimeout: duration('readyTimeout', input.readyTimeout, 30_000),
     drainTimeout: duration('drainTimeout', input.drainTimeout, 30_000),
     killGrace: duration('killGrace', input.killGrace, 2_000),
-    respawnBackoff: backoff,
+    respawnBackoff: { min, max },
     control: input.control,
-    logger: input.logger,
+    logger: validateLogger('logger', input.logger),
   }
 }
 
-function ms(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 2 ** 31 - 1
-}
-
 function duration(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback
-  if (!ms(value) || value === 0)
-    throw new InvalidOptionError(name, 'an integer number of ms from 1', value)
-  return value
+  return value === undefined ? fallback : validateDuration(name, value, 1)
 }
 
 function strings(name: string, value: unknown): readonly string[] {

@@ -2,7 +2,7 @@
 // and go, connections wait in the socket's backlog in between, and nobody ever gets ECONNREFUSED.
 
 import net, { isIPv6 } from 'node:net'
-import { LameduckError } from '@lameduck/core'
+import { ListenError, UnsupportedError } from '@lameduck/core'
 import type { ListenAddress } from './options.js'
 
 export interface BoundSocket {
@@ -30,10 +30,7 @@ function serverHandleFactory(): CreateServerHandle {
   const create = (net as unknown as { _createServerHandle?: CreateServerHandle })
     ._createServerHandle
   if (typeof create !== 'function') {
-    throw new LameduckError(
-      'LAMEDUCK_ERR_UNSUPPORTED',
-      'This Node.js cannot bind a socket for workers',
-    )
+    throw new UnsupportedError('net._createServerHandle, to bind a socket for workers')
   }
   return create
 }
@@ -50,10 +47,7 @@ export function bindSockets(addresses: readonly ListenAddress[]): BoundSocket[] 
     const handle = create(host, port, isIPv6(host) ? 6 : 4, undefined, 0)
     if (typeof handle === 'number') {
       for (const socket of bound) socket.close()
-      throw new LameduckError(
-        'LAMEDUCK_ERR_LISTEN',
-        `Cannot bind ${host}:${port} (errno ${handle})`,
-      )
+      throw new ListenError(`${host}:${port}`, `Cannot bind ${host}:${port} (errno ${handle})`)
     }
     // libuv defers EADDRINUSE from bind() to listen(), so a busy port looks bound here; the
     // first worker's listen() would then bind the socket to a random port instead. An unbound
@@ -63,7 +57,7 @@ export function bindSockets(addresses: readonly ListenAddress[]): BoundSocket[] 
     if (!name.port || (port !== 0 && name.port !== port)) {
       handle.close()
       for (const socket of bound) socket.close()
-      throw new LameduckError('LAMEDUCK_ERR_LISTEN', `Cannot bind ${host}:${port}: address in use`)
+      throw new ListenError(`${host}:${port}`, `Cannot bind ${host}:${port}: address in use`)
     }
     bound.push({ fd: handle.fd, host, port: name.port, close: () => handle.close() })
   }
@@ -82,7 +76,7 @@ export function activatedSockets(env: NodeJS.ProcessEnv = process.env): BoundSoc
   return Array.from({ length: count }, (_, i) => {
     const handle = create(null, null, null, 3 + i, 0)
     if (typeof handle === 'number') {
-      throw new LameduckError('LAMEDUCK_ERR_LISTEN', `LISTEN_FDS: fd ${3 + i} is not a socket`)
+      throw new ListenError(`fd ${3 + i}`, `LISTEN_FDS: fd ${3 + i} is not a socket`)
     }
     const name: { address?: string; port?: number } = {}
     handle.getsockname(name)

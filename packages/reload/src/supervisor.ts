@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { type Logger, silentLoggerOf } from './log.js'
+import type { Logger } from '@lameduck/core'
 import { type ResolvedSupervise, type SuperviseOptions, validateSupervise } from './options.js'
 import { activatedSockets, type BoundSocket, bindSockets } from './sockets.js'
 import { spawnWorker, type Worker } from './worker.js'
@@ -37,7 +37,7 @@ export interface Supervisor {
  */
 export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
   const options = validateSupervise(input)
-  const logger = silentLoggerOf(options.logger)
+  const { logger } = options
   // systemd socket activation passes straight through; otherwise bind what we were given.
   const sockets = activatedSockets() ?? bindSockets(options.listen)
   let generation = 0

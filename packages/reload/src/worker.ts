@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { once } from 'node:events'
 import { realpathSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { WORKER_ENV } from '@lameduck/core'
+import { WORKER_ENV, WorkerFailedError } from '@lameduck/core'
 import type { BoundSocket } from './sockets.js'
 
 export type WorkerState = 'starting' | 'ready' | 'draining' | 'exited'
@@ -38,10 +38,6 @@ export interface SpawnOptions {
 /** Hands apps that do not call `ld.listen()` the supervisor's socket (see preload.ts). */
 const PRELOAD = createRequire(import.meta.url).resolve('@lameduck/reload/preload')
 
-export class WorkerFailed extends Error {
-  override name = 'WorkerFailed'
-}
-
 /**
  * Starts one worker. It inherits the bound sockets as fds 3, 4, ... and runs in its own process
  * group, so a terminal's Ctrl-C reaches the supervisor alone, which then drains it.
@@ -72,7 +68,7 @@ export function spawnWorker(options: SpawnOptions): Worker {
   })
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new WorkerFailed(`not ready after ${options.readyTimeout} ms`)),
+      () => reject(new WorkerFailedError(child.pid, `not ready after ${options.readyTimeout} ms`)),
       options.readyTimeout,
     )
     child.on('message', (message: { lameduck?: string }) => {
@@ -82,12 +78,19 @@ export function spawnWorker(options: SpawnOptions): Worker {
         resolve()
       } else if (message?.lameduck === 'failed') {
         clearTimeout(timer)
-        reject(new WorkerFailed('reported that it is not ready (its readiness checks failed)'))
+        reject(
+          new WorkerFailedError(
+            child.pid,
+            'reported that it is not ready (its readiness checks failed)',
+          ),
+        )
       }
     })
     exited.then((code) => {
       clearTimeout(timer)
-      reject(new WorkerFailed(`exited with ${code ?? 'a signal'} before it was ready`))
+      reject(
+        new WorkerFailedError(child.pid, `exited with ${code ?? 'a signal'} before it was ready`),
+      )
     })
   })
   ready.catch(() => {})

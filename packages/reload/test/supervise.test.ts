@@ -4,7 +4,7 @@ import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { InvalidOptionError } from '@lameduck/core'
+import { InvalidOptionError, WorkerFailedError } from '@lameduck/core'
 import { parseListen, supervise } from '@lameduck/reload'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { text } from './run.js'
@@ -46,7 +46,37 @@ describe('supervise()', { timeout: 20_000 }, () => {
         option: 'listen',
       },
     )
+    await expect(
+      supervise({
+        entry,
+        listen: [{ host: '127.0.0.1', port: 0 }],
+        respawnBackoff: { min: 5, max: 1 },
+      }),
+    ).rejects.toMatchObject({ option: 'respawnBackoff.max' })
+    await expect(
+      supervise({
+        entry,
+        listen: [{ host: '127.0.0.1', port: 0 }],
+        logger: { info() {} } as never,
+      }),
+    ).rejects.toMatchObject({ option: 'logger' })
     expect(() => parseListen('localhost:abc')).toThrow(InvalidOptionError)
+  })
+
+  it('rejects with a WorkerFailedError when the first generation does not start', async () => {
+    const versionFile = join(mkdtempSync(join(tmpdir(), 'lameduck-test-')), 'version')
+    writeFileSync(versionFile, 'crash')
+    const failed = supervise({
+      entry,
+      listen: [{ host: '127.0.0.1', port: 0 }],
+      env: { APP_VERSION_FILE: versionFile },
+    })
+    await expect(failed).rejects.toBeInstanceOf(WorkerFailedError)
+    await expect(failed).rejects.toMatchObject({
+      code: 'LAMEDUCK_ERR_WORKER_FAILED',
+      pid: expect.any(Number),
+      message: expect.stringMatching(/^worker \d+ exited with 1 before it was ready$/),
+    })
   })
 
   it('fails with LAMEDUCK_ERR_LISTEN when the port is taken, rather than serving another one', async () => {

@@ -1,0 +1,21 @@
+import type { Logger } from '@lameduck/core'
+import {
+  type HealthRoute,
+  type HealthRouteMatcher,
+  healthRouteMatcher,
+  silentLogger,
+  validateDuration,
+  validateLogger,
+} from '@lameduck/core/adapter'
+import { describe, expectTypeOf, it } from 'vitest'
+
+describe('@lameduck/core/adapter types', () => {
+  it('types the seam adapters build on', () => {
+    expectTypeOf(healthRouteMatcher).parameter(0).toEqualTypeOf<readonly HealthRoute[]>()
+    expectTypeOf(healthRouteMatcher([])).toEqualTypeOf<HealthRouteMatcher>()
+    expectTypeOf<ReturnType<HealthRouteMatcher>>().toEqualTypeOf<HealthRoute | undefined>()
+    expectTypeOf(silentLogger).toEqualTypeOf<Logger>()
+    expectTypeOf(validateDuration('timeout', 5, 1)).toEqualTypeOf<number>()
+    expectTypeOf(validateLogger('logger', undefined)).toEqualTypeOf<Logger>()
+  })
+})
