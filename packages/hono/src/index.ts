@@ -1,10 +1,5 @@
-import {
-  lameduck as coreLameduck,
-  type HealthRouteOptions,
-  healthRoutes,
-  type Lameduck,
-  type LameduckOptions,
-} from '@lameduck/core'
+import { lameduck as coreLameduck, type Lameduck, type LameduckOptions } from '@lameduck/core'
+import { type HealthRouteOptions, healthRouteMatcher, healthRoutes } from '@lameduck/core/adapter'
 import type { MiddlewareHandler } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
@@ -22,14 +17,12 @@ export interface LameduckHono extends Lameduck {
 export function lameduck(options: LameduckHonoOptions = {}): LameduckHono {
   const { health, readiness, ...coreOptions } = options
   const ld = coreLameduck(coreOptions)
-  const routes = new Map(healthRoutes(ld, { health, readiness }).map((r) => [r.path, r]))
+  const match = healthRouteMatcher(healthRoutes(ld, { health, readiness }))
   return Object.assign(ld, {
     middleware(): MiddlewareHandler {
       return async function lameduckHealth(c, next) {
-        const route = routes.get(c.req.path)
-        if (route === undefined || (c.req.method !== 'GET' && c.req.method !== 'HEAD')) {
-          return next()
-        }
+        const route = match(c.req.method, c.req.path)
+        if (route === undefined) return next()
         const reply = await route.reply()
         return c.json(reply.body, reply.status as ContentfulStatusCode, reply.headers)
       }
