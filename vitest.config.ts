@@ -55,7 +55,7 @@ export default defineConfig({
             },
           ]
         : []),
-      ...['fastify', 'express', 'koa', 'hono', 'nestjs', 'reload'].map((name) => ({
+      ...['fastify', 'express', 'koa', 'hono', 'nestjs', 'next', 'reload'].map((name) => ({
         extends: true as const,
         test: {
           name,
