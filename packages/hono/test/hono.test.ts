@@ -2,7 +2,7 @@ import { EventEmitter, once } from 'node:events'
 import { connect, createSecureServer } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
-import { inFlight, startFixture, testCertificate } from '@lameduck/test-utils'
+import { inFlight, keepAliveLoad, startFixture, testCertificate } from '@lameduck/test-utils'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { honoApp } from './app.js'
 
@@ -111,11 +111,16 @@ describe('@lameduck/hono over HTTP/2 (createServer: http2.createSecureServer)', 
 })
 
 describe('@lameduck/hono in a child process', { timeout: 15_000 }, () => {
-  it('SIGTERM during a slow request: 200 and exit 0', async () => {
-    const child = await startFixture(new URL('./fixtures/server.mjs', import.meta.url))
+  it('SIGTERM under 50 keep-alive connections and a slow request: nothing lost, 200, exit 0', async () => {
+    const fixture = new URL('./fixtures/server.mjs', import.meta.url)
+    const child = await startFixture(fixture, { delay: 100 })
+    const load = keepAliveLoad({ port: child.port, client: 'undici', connections: 50 })
     const { response } = await inFlight(child, '/slow')
     child.process.kill('SIGTERM')
     expect(await response).toEqual({ status: 200, connection: 'close', body: 'slow' })
     expect(await child.exit).toEqual({ code: 0, signal: null })
+    const result = await load.done
+    expect(result).toMatchObject({ lost: [], non2xx: 0 })
+    expect(result.ok).toBeGreaterThan(50)
   })
 })
