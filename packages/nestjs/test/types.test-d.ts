@@ -17,6 +17,5 @@ describe('@lameduck/nestjs types', () => {
     LameduckModule.forRoot({ signals: ['SIGTERM'] })
     // @ts-expect-error readiness takes false, a path or { path }
     LameduckModule.forRoot({ readiness: true })
-    void Lameduck
   })
 })
