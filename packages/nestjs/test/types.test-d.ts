@@ -1,5 +1,5 @@
 import type { Lameduck as CoreLameduck } from '@lameduck/core'
-import { InjectLameduck, Lameduck, LameduckModule } from '@lameduck/nestjs'
+import { InjectLameduck, type Lameduck, LameduckModule } from '@lameduck/nestjs'
 import type { DynamicModule } from '@nestjs/common'
 import { describe, expectTypeOf, it } from 'vitest'
 
