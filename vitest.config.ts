@@ -1,4 +1,12 @@
+import { createRequire } from 'node:module'
 import { configDefaults, defineConfig } from 'vitest/config'
+
+/** NestJS 10, installed apart (packages/nestjs/test/nest10), for the nestjs-10 project. */
+const nest10 = createRequire(new URL('./packages/nestjs/test/nest10/package.json', import.meta.url))
+const nest10Alias = ['common', 'core', 'platform-express', 'platform-fastify'].map((name) => ({
+  find: `@nestjs/${name}`,
+  replacement: nest10.resolve(`@nestjs/${name}`),
+}))
 
 // Tests run on the TypeScript sources through the `@lameduck/source` export condition; child
 // process fixtures import the built packages, so `pnpm test` builds first.
@@ -47,6 +55,15 @@ export default defineConfig({
         extends: true,
         test: { name: 'bench', include: ['bench/test/*.test.ts'] },
       },
+      {
+        extends: true,
+        resolve: { alias: nest10Alias },
+        // In-process tests only: the child-process fixtures load the built package with Nest 11.
+        test: {
+          name: 'nestjs-10',
+          include: ['packages/nestjs/test/{contract,nest}.test.ts'],
+        },
+      },
       // Real nginx and HAProxy: run by `pnpm test:integration` (and .ci/run), not by `pnpm test`.
       ...(process.env.LAMEDUCK_INTEGRATION === '1'
         ? [
@@ -66,7 +83,7 @@ export default defineConfig({
             },
           ]
         : []),
-      ...['fastify', 'express', 'koa', 'reload'].map((name) => ({
+      ...['fastify', 'express', 'koa', 'hono', 'nestjs', 'next', 'reload'].map((name) => ({
         extends: true as const,
         test: {
           name,

@@ -10,7 +10,10 @@ import { WebSocket } from 'ws'
 import { parse } from 'yaml'
 import { hooks, options } from './kubernetes/options.mjs'
 
-const server = (name: string) => new URL(`./${name}/server.mjs`, import.meta.url)
+// TypeScript examples run their build output (`pnpm build` makes it before the tests).
+const entries: Record<string, string> = { nestjs: 'nestjs/dist/main.js' }
+const server = (name: string) =>
+  new URL(`./${entries[name] ?? `${name}/server.mjs`}`, import.meta.url)
 
 async function start(name: string) {
   const child = await startFixture(
@@ -32,6 +35,8 @@ describe('examples', { timeout: 20_000 }, () => {
     ['fastify', 'hello from fastify'],
     ['express', 'hello from express'],
     ['koa', 'hello from koa'],
+    ['hono', 'hello from hono'],
+    ['nestjs', 'hello from nestjs'],
     ['kubernetes', 'hello from kubernetes'],
   ] as const) {
     it(`${name}: answers, then exits 0 on SIGTERM`, async () => {

@@ -1,11 +1,14 @@
-import { type ChildProcess, fork } from 'node:child_process'
+import { type ChildProcess, fork, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { connect, type Socket } from 'node:net'
+import { fileURLToPath } from 'node:url'
 import type { ShutdownReport } from '@lameduck/core'
 import { keepAliveLoad, type LoadClient, type LoadResult, median } from '@lameduck/test-utils'
 
 export type Variant = 'bare' | 'lameduck'
-export type Framework = 'fastify' | 'express' | 'koa' | 'h2' | 'ws'
+export type Framework = 'fastify' | 'express' | 'koa' | 'hono' | 'nestjs' | 'next' | 'h2' | 'ws'
 /** node:http bare or with lameduck, or a framework app without and with its adapter. */
 export type Mode = Variant | `${Framework}-${Variant}`
 
@@ -27,6 +30,20 @@ export interface ServerProcess {
   port: number
   ask: Ask
   stop(): Promise<void>
+}
+
+/** Builds examples/nextjs for production once (`next build`): the next rows serve it. */
+export function buildNextExample(): void {
+  const dir = fileURLToPath(new URL('../../examples/nextjs/', import.meta.url))
+  if (existsSync(`${dir}.next/BUILD_ID`)) return
+  const next = createRequire(`${dir}package.json`).resolve('next/dist/bin/next')
+  const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' }
+  const { status } = spawnSync(process.execPath, [next, 'build'], {
+    cwd: dir,
+    env,
+    stdio: 'inherit',
+  })
+  if (status !== 0) throw new Error(`next build of examples/nextjs failed (${status})`)
 }
 
 /** Starts server.mjs in its own process; `ask` sends it a command and awaits the answer. */

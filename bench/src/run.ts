@@ -2,7 +2,7 @@
 // docs/benchmarks.md with the machine and versions.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { type LoadClient, median } from '@lameduck/test-utils'
-import { type Paired, round } from './harness.js'
+import { buildNextExample, type Paired, round } from './harness.js'
 import { http2Shutdown, http2Throughput, websocketShutdown } from './long-lived.js'
 import { RELOAD_HEAD, reloadRows, steadyLoad, supervisorOverhead } from './reload.js'
 import { machine, markdownTable, packageVersion } from './report.js'
@@ -64,8 +64,9 @@ if (want('throughput')) {
 }
 
 if (want('adapters')) {
+  buildNextExample()
   const rows: (string | number)[][] = []
-  for (const framework of ['fastify', 'express', 'koa'] as const) {
+  for (const framework of ['fastify', 'express', 'koa', 'hono', 'nestjs', 'next'] as const) {
     const tp = await throughput(6, 2, framework)
     rows.push([
       framework,

@@ -1,7 +1,7 @@
 // The server under measurement, in its own process so the load generator does not share its CPU
 // or heap. argv: mode and idleGrace. Modes: bare and lameduck (node:http), and
-// <framework>-bare / <framework>-lameduck for fastify, express, koa and h2 (node:http2), and
-// ws-lameduck (a WebSocket server). Answers the harness over IPC (ipc.mjs).
+// <framework>-bare / <framework>-lameduck for fastify, express, koa, hono, nestjs, next and h2
+// (node:http2), and ws-lameduck (a WebSocket server). Answers the harness over IPC (ipc.mjs).
 import { createServer } from 'node:http'
 import { lameduck } from '@lameduck/core'
 import { answerCommands } from './ipc.mjs'
@@ -67,6 +67,60 @@ async function start() {
     adapter?.attach(server)
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
     return { server, shutdown: () => adapter?.shutdown() ?? new Promise((r) => server.close(r)) }
+  }
+  if (framework === 'hono') {
+    const { serve } = await import('@hono/node-server')
+    const { Hono } = await import('hono')
+    const ld = withLameduck ? (await import('@lameduck/hono')).lameduck(options) : undefined
+    const app = new Hono()
+    if (ld) app.use(ld.middleware())
+    app.get('/', (c) => c.text('ok'))
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
+    ld?.attach(server)
+    await new Promise((resolve) => server.once('listening', resolve))
+    return { server, shutdown: () => ld?.shutdown() ?? new Promise((r) => server.close(() => r())) }
+  }
+  if (framework === 'nestjs') {
+    const { Controller, Get, Module } = await import('@nestjs/common')
+    const { NestFactory } = await import('@nestjs/core')
+    const { LameduckModule, Lameduck } = await import('@lameduck/nestjs')
+    class Hello {
+      hello() {
+        return 'ok'
+      }
+    }
+    Controller()(Hello)
+    Get()(Hello.prototype, 'hello', Object.getOwnPropertyDescriptor(Hello.prototype, 'hello'))
+    class AppModule {}
+    const { signals: _, ...moduleOptions } = options
+    Module({
+      imports: withLameduck ? [LameduckModule.forRoot(moduleOptions)] : [],
+      controllers: [Hello],
+    })(AppModule)
+    const app = await NestFactory.create(AppModule, { logger: false })
+    await app.listen(0, '127.0.0.1')
+    const ld = withLameduck ? app.get(Lameduck) : undefined
+    return {
+      server: app.getHttpServer(),
+      shutdown: async () => {
+        await app.close()
+        return ld?.shutdown()
+      },
+    }
+  }
+  if (framework === 'next') {
+    // examples/nextjs as a custom server; with lameduck, attached as @lameduck/next's preload does.
+    const { createRequire } = await import('node:module')
+    const dir = new URL('../../examples/nextjs/', import.meta.url)
+    const next = createRequire(new URL('package.json', dir))('next')
+    const app = next({ dev: false, dir: new URL('.', dir).pathname, quiet: true })
+    await app.prepare()
+    const handle = app.getRequestHandler()
+    const server = createServer((req, res) => handle(req, res))
+    const ld = withLameduck ? lameduck(options) : undefined
+    ld?.attach(server)
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+    return { server, shutdown: () => ld?.shutdown() ?? new Promise((r) => server.close(() => r())) }
   }
   const server = createServer((_req, res) => res.end('ok'))
   const ld = withLameduck ? lameduck(options) : undefined

@@ -1,0 +1,2 @@
+// `output: 'standalone'` builds .next/standalone/server.js, the one-process server for containers.
+export default { output: 'standalone' }
