@@ -36,8 +36,6 @@ export interface DrainCounts {
   forcedRequests: number
   /** Upgraded sockets (WebSocket, CONNECT tunnels) destroyed at the deadline. */
   forcedUpgraded: number
-  /** HTTP/2 sessions that got their final GOAWAY without acknowledging the SETTINGS before it. */
-  sessionsWithoutAck: number
 }
 
 export interface ConnectionTracker {
@@ -67,7 +65,6 @@ export function trackConnections(
     forced: 0,
     forcedRequests: 0,
     forcedUpgraded: 0,
-    sessionsWithoutAck: 0,
   }
   let draining = false
   let drained = false

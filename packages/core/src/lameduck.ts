@@ -49,11 +49,6 @@ export interface ShutdownReport {
     forced: number
     /** Upgraded sockets (WebSocket, ...) destroyed at the deadline. */
     forcedUpgraded: number
-    /**
-     * HTTP/2 sessions whose peer did not acknowledge "open no more streams" within a second, so
-     * they got the final GOAWAY at once; streams such a peer opened meanwhile were refused.
-     */
-    sessionsWithoutAck: number
   }
   hooks: HookResult[]
 }
@@ -258,7 +253,6 @@ export function lameduck(options?: LameduckOptions): Lameduck {
         idleClosed: sum('idleClosed'),
         forced: sum('forced'),
         forcedUpgraded: sum('forcedUpgraded'),
-        sessionsWithoutAck: sum('sessionsWithoutAck'),
       },
       hooks: hookResults,
     }

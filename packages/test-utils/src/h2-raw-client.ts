@@ -9,25 +9,21 @@ export interface Frame {
 }
 
 const FRAME = { HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7 } as const
-const SETTINGS_MAX_CONCURRENT_STREAMS = 3
 // HPACK: :method GET, :path /, :scheme http (static table), :authority "x" (literal, indexed name).
 const GET_ROOT = Buffer.from([0x82, 0x84, 0x86, 0x41, 0x01, 0x78])
 
 /**
  * An HTTP/2 client written by hand over h2c, so a test can open a stream at a moment a real
  * client would not allow (right after reading a GOAWAY) and see every frame that comes back.
- * With `ackSettings: false` it leaves the server's SETTINGS unacknowledged until `ackSettings()`.
  */
 export class RawH2Client {
   readonly socket: Socket
   readonly frames: Frame[] = []
   #buffer = Buffer.alloc(0)
   #listeners: ((frame: Frame) => void)[] = []
-  #autoAck: boolean
 
-  private constructor(socket: Socket, autoAck: boolean) {
+  private constructor(socket: Socket) {
     this.socket = socket
-    this.#autoAck = autoAck
     socket.on('error', () => {})
     socket.on('data', (chunk: Buffer) => {
       this.#buffer = Buffer.concat([this.#buffer, chunk])
@@ -35,23 +31,12 @@ export class RawH2Client {
     })
   }
 
-  static async connect(
-    port: number,
-    options: { ackSettings?: boolean } = {},
-  ): Promise<RawH2Client> {
+  static async connect(port: number): Promise<RawH2Client> {
     const socket = connect({ port, host: '127.0.0.1' })
     await once(socket, 'connect')
     socket.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n')
     socket.write(frame(FRAME.SETTINGS, 0, 0, Buffer.alloc(0)))
-    const client = new RawH2Client(socket, options.ackSettings ?? true)
-    // The server's first SETTINGS is acknowledged whatever the option: it opens the session.
-    await client.next((f) => f.type === FRAME.SETTINGS && !(f.flags & 1))
-    return client
-  }
-
-  /** Acknowledges one SETTINGS frame, as a client does once it has applied it. */
-  ackSettings(): void {
-    this.socket.write(frame(FRAME.SETTINGS, 1, 0, Buffer.alloc(0)))
+    return new RawH2Client(socket)
   }
 
   /** Opens stream `id` with `GET path` (a path under 127 bytes). */
@@ -92,8 +77,9 @@ export class RawH2Client {
       }
       this.#buffer = this.#buffer.subarray(9 + length)
       // Acknowledge SETTINGS and PING as every client must.
-      const isSettings = received.type === FRAME.SETTINGS && !(received.flags & 1)
-      if (isSettings && (this.#autoAck || this.frames.length === 0)) this.ackSettings()
+      if (received.type === FRAME.SETTINGS && !(received.flags & 1)) {
+        this.socket.write(frame(FRAME.SETTINGS, 1, 0, Buffer.alloc(0)))
+      }
       if (received.type === FRAME.PING && !(received.flags & 1)) {
         this.socket.write(frame(FRAME.PING, 1, 0, received.payload))
       }
@@ -110,20 +96,9 @@ export function goawayLastStream(frame: Frame): number {
   return frame.payload.readUInt32BE(0) & 0x7fffffff
 }
 
-/** The error code of a RST_STREAM or GOAWAY frame (RST_STREAM's 7 is REFUSED_STREAM). */
+/** The error code of a RST_STREAM or GOAWAY frame (0 is NO_ERROR). */
 export function errorCode(frame: Frame): number {
   return frame.payload.readUInt32BE(frame.type === FRAME.GOAWAY ? 4 : 0)
-}
-
-/** SETTINGS_MAX_CONCURRENT_STREAMS in a SETTINGS frame, or undefined when it is not there. */
-export function maxConcurrentStreams(frame: Frame): number | undefined {
-  let value: number | undefined
-  for (let at = 0; at + 6 <= frame.payload.length; at += 6) {
-    if (frame.payload.readUInt16BE(at) === SETTINGS_MAX_CONCURRENT_STREAMS) {
-      value = frame.payload.readUInt32BE(at + 2)
-    }
-  }
-  return value
 }
 
 function pathField(path: string): Buffer {

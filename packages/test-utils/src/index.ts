@@ -13,7 +13,6 @@ export {
   type Frame,
   goawayLastStream,
   H2_FRAME,
-  maxConcurrentStreams,
   RawH2Client,
 } from './h2-raw-client.js'
 export { type H2loadResult, type H2loadRun, h2load } from './h2load.js'
