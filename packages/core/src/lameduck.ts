@@ -102,6 +102,16 @@ export interface EndableResponse {
   off(event: 'close', listener: () => void): unknown
 }
 
+// On the server, so that `lameduck run`'s preload drains an app's server through the app's own
+// handle (its hooks included) even when the two load different copies of this package. Only a
+// handle that exits the process itself: with `signals: false` nobody would end the worker.
+const kAttached = Symbol.for('lameduck.attachedHandle')
+
+/** The handle a server was attached to, if it was one that handles signals. */
+export function attachedHandle(server: AttachableServer): Lameduck | undefined {
+  return (server as AttachableServer & { [kAttached]?: Lameduck })[kAttached]
+}
+
 /** Creates a handle that drains the servers attached to it; options are validated here. */
 export function lameduck(options?: LameduckOptions): Lameduck {
   const config = validateOptions(options)
@@ -286,6 +296,9 @@ export function lameduck(options?: LameduckOptions): Lameduck {
       }
       assertSupported(featuresOf(server))
       trackers.set(server, trackConnections(server, onTrackerDrained))
+      if (config.signals !== false) {
+        Object.defineProperty(server, kAttached, { value: handle, configurable: true })
+      }
       warnForeignListeners()
       if (config.synGuard && !guardSought) {
         guardSought = true

@@ -1,4 +1,4 @@
-import { inFlight, startFixture } from '@lameduck/test-utils'
+import { sigtermDuring, startFixture } from '@lameduck/test-utils'
 import request from 'supertest'
 import { describe, expect, it } from 'vitest'
 import { expressApp, expressMajors } from './app.js'
@@ -52,13 +52,8 @@ for (const [name, express] of Object.entries(expressMajors)) {
 describe('@lameduck/express in a child process', { timeout: 15_000 }, () => {
   it('SIGTERM during a slow request: 200 and exit 0', async () => {
     const child = await startFixture(new URL('./fixtures/server.mjs', import.meta.url))
-    const raw = await inFlight(child, '/slow')
-    child.process.kill('SIGTERM')
-    expect(await raw.read()).toMatchObject({
-      status: 200,
-      headers: { connection: 'close' },
-      body: 'slow',
-    })
-    expect(await child.exit).toEqual({ code: 0, signal: null })
+    const { response, exit } = await sigtermDuring(child, '/slow')
+    expect(response).toMatchObject({ status: 200, headers: { connection: 'close' }, body: 'slow' })
+    expect(exit).toEqual({ code: 0, signal: null })
   })
 })

@@ -3,7 +3,7 @@ import { connect as connectHttp2 } from 'node:http2'
 import { Writable } from 'node:stream'
 import { InvalidStateError } from '@lameduck/core'
 import graceful, { lameduckFastify } from '@lameduck/fastify'
-import { get, inFlight, RawClient, startFixture } from '@lameduck/test-utils'
+import { get, RawClient, sigtermDuring, startFixture } from '@lameduck/test-utils'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { describe, expect, it, onTestFinished } from 'vitest'
@@ -235,14 +235,9 @@ describe('@lameduck/fastify', () => {
 describe('@lameduck/fastify in a child process', { timeout: 15_000 }, () => {
   it('SIGTERM during a slow request: 200, onClose hooks run, exit 0', async () => {
     const child = await startFixture(new URL('./fixtures/server.mjs', import.meta.url))
-    const raw = await inFlight(child, '/slow')
-    child.process.kill('SIGTERM')
-    expect(await raw.read()).toMatchObject({
-      status: 200,
-      headers: { connection: 'close' },
-      body: 'slow',
-    })
-    expect(await child.exit).toEqual({ code: 0, signal: null })
+    const { response, exit } = await sigtermDuring(child, '/slow')
+    expect(response).toMatchObject({ status: 200, headers: { connection: 'close' }, body: 'slow' })
+    expect(exit).toEqual({ code: 0, signal: null })
     expect(child.lines).toContain('onClose ran')
   })
 })

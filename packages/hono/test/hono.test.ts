@@ -2,7 +2,7 @@ import { EventEmitter, once } from 'node:events'
 import { connect, createSecureServer } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
-import { inFlight, keepAliveLoad, startFixture, testCertificate } from '@lameduck/test-utils'
+import { keepAliveLoad, sigtermDuring, startFixture, testCertificate } from '@lameduck/test-utils'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { honoApp } from './app.js'
 
@@ -115,14 +115,9 @@ describe('@lameduck/hono in a child process', { timeout: 15_000 }, () => {
     const fixture = new URL('./fixtures/server.mjs', import.meta.url)
     const child = await startFixture(fixture, { delay: 100 })
     const load = keepAliveLoad({ port: child.port, client: 'undici', connections: 50 })
-    const raw = await inFlight(child, '/slow')
-    child.process.kill('SIGTERM')
-    expect(await raw.read()).toMatchObject({
-      status: 200,
-      headers: { connection: 'close' },
-      body: 'slow',
-    })
-    expect(await child.exit).toEqual({ code: 0, signal: null })
+    const { response, exit } = await sigtermDuring(child, '/slow')
+    expect(response).toMatchObject({ status: 200, headers: { connection: 'close' }, body: 'slow' })
+    expect(exit).toEqual({ code: 0, signal: null })
     const result = await load.done
     expect(result).toMatchObject({ lost: [], non2xx: 0 })
     expect(result.ok).toBeGreaterThan(50)

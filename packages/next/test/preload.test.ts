@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import { inFlight, startFixture } from '@lameduck/test-utils'
+import { sigtermDuring, startFixture } from '@lameduck/test-utils'
 import { describe, expect, it } from 'vitest'
 
 const preload = createRequire(import.meta.url).resolve('@lameduck/next/preload')
@@ -12,14 +12,9 @@ const withPreload = (env: Record<string, string> = {}) => ({
 describe('@lameduck/next/preload', { timeout: 15_000 }, () => {
   it('drains a server the app started itself: SIGTERM during a slow request, 200, exit 0', async () => {
     const child = await startFixture(fixture, {}, withPreload())
-    const raw = await inFlight(child, '/slow')
-    child.process.kill('SIGTERM')
-    expect(await raw.read()).toMatchObject({
-      status: 200,
-      headers: { connection: 'close' },
-      body: 'slow',
-    })
-    expect(await child.exit).toEqual({ code: 0, signal: null })
+    const { response, exit } = await sigtermDuring(child, '/slow')
+    expect(response).toMatchObject({ status: 200, headers: { connection: 'close' }, body: 'slow' })
+    expect(exit).toEqual({ code: 0, signal: null })
   })
 
   it('turns off Next’s own signal handler (NEXT_MANUAL_SIG_HANDLE)', async () => {

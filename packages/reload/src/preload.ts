@@ -1,14 +1,15 @@
 // Loaded into every worker of `lameduck run` (`node --require`), for apps that do not call
 // `ld.listen()`: the first HTTP server the app starts listening is handed the supervisor's socket
 // instead of its own port and drained through @lameduck/core. Apps that call `ld.listen()` pass
-// straight through. This is the one place lameduck replaces a Node method, and only in workers
+// straight through; an app that attached a handle of its own is drained through it. This is the
+// one place lameduck replaces a Node method, and only in workers
 // (node-internals.ts checks that it can).
 import { Server as HttpServer } from 'node:http'
 import type { Http2Server } from 'node:http2'
 import { Server as HttpsServer } from 'node:https'
 import type { Server as NetServer } from 'node:net'
 import { lameduck } from '@lameduck/core'
-import { WORKER_ENV } from '@lameduck/core/adapter'
+import { attachedHandle, WORKER_ENV } from '@lameduck/core/adapter'
 import { replaceListen } from './node-internals.js'
 
 function listensOnFd(args: unknown[]): boolean {
@@ -28,9 +29,14 @@ if (process.env[WORKER_ENV.fds] !== undefined && typeof process.send === 'functi
         restore()
         const callback = args.find((arg): arg is () => void => typeof arg === 'function')
         if (callback !== undefined) this.once('listening', callback)
-        lameduck()
-          .listen(this as HttpServer, { port: 0 })
-          .catch((error: Error) => this.emit('error', error))
+        // An app that attaches its own handle does so as listen() returns (`ld.attach(app.listen())`):
+        // drain through that handle, so its hooks run when the supervisor says drain.
+        queueMicrotask(() => {
+          const server = this as HttpServer
+          ;(attachedHandle(server) ?? lameduck())
+            .listen(server, { port: 0 })
+            .catch((error: Error) => this.emit('error', error))
+        })
         return this
       },
   )

@@ -215,6 +215,18 @@ describe('lameduck run: an app that does not use lameduck', { timeout: 20_000 },
   })
 })
 
+describe('lameduck run: an app that attaches its own handle', { timeout: 20_000 }, () => {
+  it("is drained through that handle on a reload, so the app's hooks run", async () => {
+    const sup = await runSupervisor('v1', [], { app: 'attach-app.mjs' })
+    expect(await text(sup.port)).toBe('v1')
+    const hookRan = sup.line(/^app: hook ran \(v1\)/)
+    sup.setVersion('v2')
+    expect((await sup.cli('reload')).code).toBe(0)
+    expect(await text(sup.port)).toBe('v2')
+    await hookRan
+  })
+})
+
 describe('lameduck run: HTTPS apps', { timeout: 20_000 }, () => {
   it('share TLS session-ticket keys across generations', async () => {
     const { key, cert } = await testCertificate()

@@ -4,6 +4,7 @@ import { request } from 'node:http'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { onTestFinished } from 'vitest'
+import { inFlight, type RawResponse } from './raw-client.js'
 
 export interface Child {
   process: ChildProcess
@@ -88,4 +89,17 @@ export function get(port: number, path: string): Promise<SimpleResponse> {
     req.on('error', reject)
     req.end()
   })
+}
+
+/**
+ * Sends SIGTERM to the fixture while a request to `path` is in flight: the response its client
+ * then read, and how the process ended.
+ */
+export async function sigtermDuring(
+  child: Child,
+  path: string,
+): Promise<{ response: RawResponse; exit: Awaited<Child['exit']> }> {
+  const raw = await inFlight(child, path)
+  child.process.kill('SIGTERM')
+  return { response: await raw.read(), exit: await child.exit }
 }
