@@ -4,6 +4,23 @@ import { fileURLToPath } from 'node:url'
 import { onTestFinished } from 'vitest'
 import { waitForPort } from './proxies.js'
 
+/** A child process killed when the test ends, if it is still running; stdout piped or dropped. */
+export function spawnBounded(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  stdout: 'pipe' | 'ignore' = 'pipe',
+): ChildProcess {
+  const child = spawn(command, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', stdout, 'inherit'],
+  })
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  })
+  return child
+}
+
 export type AppName = 'node-http' | 'express' | 'fastify' | 'koa' | 'kubernetes' | 'bare'
 
 const script = (name: AppName) =>

@@ -7,6 +7,7 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { type H2loadResult, h2load } from '@lameduck/test-utils'
 import { describe, expect, it, onTestFinished } from 'vitest'
+import { spawnBounded } from './apps.js'
 import { freePort, waitForPort } from './proxies.js'
 
 const cli = fileURLToPath(new URL('../packages/reload/dist/cli.mjs', import.meta.url))
@@ -25,17 +26,6 @@ function receivedBy(child: ChildProcess): () => number {
     output += chunk
   })
   return () => [...output.matchAll(/received (\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0)
-}
-
-function spawnBounded(command: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const child = spawn(command, args, {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  })
-  return child
 }
 
 function load(port: number, seconds: number): Promise<H2loadResult> {

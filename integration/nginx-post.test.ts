@@ -8,6 +8,7 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { serverErrors, type WrkSummary, wrkPost } from '@lameduck/test-utils'
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest'
+import { spawnBounded } from './apps.js'
 import { freePort, startNginx, waitForPort } from './proxies.js'
 
 const server = fileURLToPath(new URL('./post-server.mjs', import.meta.url))
@@ -24,19 +25,13 @@ const env: Record<App, Record<string, string>> = {
   'bare server.close()': { APP: 'bare' },
 }
 
-function spawnBounded(command: string, args: string[], extra: Record<string, string>) {
-  const child = spawn(command, args, {
-    env: { ...process.env, ...extra },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  })
-  return child
-}
-
 async function startInstance(app: App, port: number): Promise<ChildProcess> {
-  const child = spawnBounded(process.execPath, [server], { ...env[app], PORT: String(port) })
+  const child = spawnBounded(
+    process.execPath,
+    [server],
+    { ...env[app], PORT: String(port) },
+    'ignore',
+  )
   await waitForPort(port)
   return child
 }
@@ -127,6 +122,7 @@ describe('nginx (static upstream, keepalive 32) in front of two instances, POSTs
           process.execPath,
           [cli, 'run', '--listen', `127.0.0.1:${port}`, '--', server],
           { APP: 'lameduck' },
+          'ignore',
         )
         await waitForPort(port)
         return { port, supervisor }
