@@ -4,6 +4,6 @@ import { NestFactory } from '@nestjs/core'
 import { AppModule } from './app.module.js'
 
 const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] })
-app.enableShutdownHooks([], { useProcessExit: true })
+app.enableShutdownHooks()
 await app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1')
 console.log(`listening on http://127.0.0.1:${app.getHttpServer().address().port}`)

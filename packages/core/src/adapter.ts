@@ -1,6 +1,6 @@
 // `@lameduck/core/adapter`: what framework adapters and the `lameduck run` supervisor build on,
 // kept out of the root export that applications import.
-export { attachedHandle } from './lameduck.js'
+export { attachedHandle, delegateWorkerExit, exitAfterShutdown } from './lameduck.js'
 export { silentLogger } from './logger.js'
 export { validateDuration, validateLogger } from './options.js'
 export {

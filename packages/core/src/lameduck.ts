@@ -16,14 +16,14 @@ import {
 import { type Hook, type HookResult, runHooks } from './hooks.js'
 import { isHttp2Server } from './http2.js'
 import { type ListenerGuard, loadListenerGuard } from './listener.js'
-import { guardLogger } from './logger.js'
+import { guardLogger, type Logger } from './logger.js'
 import {
   type LameduckOptions,
   SHUTDOWN_WAITS,
   validateDuration,
   validateOptions,
 } from './options.js'
-import { foreignListeners, handleSignals } from './signals.js'
+import { exitAfter, foreignListeners, handleSignals } from './signals.js'
 import { assertSupported, featuresOf } from './support.js'
 import { type ListenOptions, listenAsWorker } from './worker-protocol.js'
 
@@ -104,12 +104,37 @@ export interface EndableResponse {
 
 // On the server, so that `lameduck run`'s preload drains an app's server through the app's own
 // handle (its hooks included) even when the two load different copies of this package. Only a
-// handle that exits the process itself: with `signals: false` nobody would end the worker.
+// handle that ends the process: with `signals: false` and no delegate nobody would end the worker.
 const kAttached = Symbol.for('lameduck.attachedHandle')
 
-/** The handle a server was attached to, if it was one that handles signals. */
+/** The handle a server was attached to, if it was one that ends the process. */
 export function attachedHandle(server: AttachableServer): Lameduck | undefined {
   return (server as AttachableServer & { [kAttached]?: Lameduck })[kAttached]
+}
+
+const exitDelegates = new WeakMap<Lameduck, () => void>()
+const loggers = new WeakMap<Lameduck, Logger>()
+
+/**
+ * For a framework that ends the process itself once hooks of its own have run (NestJS's
+ * `enableShutdownHooks()`): under `lameduck run`, once the supervisor's drain request has started
+ * this handle's shutdown, `end()` is called instead of lameduck exiting, and it must end the
+ * process. The preload then drains the app's server through this handle although it has
+ * `signals: false`. Call it before `attach()`.
+ */
+export function delegateWorkerExit(handle: Lameduck, end: () => void): void {
+  if (typeof end !== 'function') {
+    throw new InvalidOptionError('delegateWorkerExit(end)', 'a function', end)
+  }
+  exitDelegates.set(handle, end)
+}
+
+/**
+ * Exits the process once the handle's shutdown (started now if it has not been) is done and its
+ * logger flushed: 0 when clean, 1 otherwise, as after a signal.
+ */
+export function exitAfterShutdown(handle: Lameduck): void {
+  exitAfter([handle.shutdown()], [loggers.get(handle)!])
 }
 
 /** Creates a handle that drains the servers attached to it; options are validated here. */
@@ -296,7 +321,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
       }
       assertSupported(featuresOf(server))
       trackers.set(server, trackConnections(server, onTrackerDrained))
-      if (config.signals !== false) {
+      if (config.signals !== false || exitDelegates.has(handle)) {
         Object.defineProperty(server, kAttached, { value: handle, configurable: true })
       }
       warnForeignListeners()
@@ -357,12 +382,17 @@ export function lameduck(options?: LameduckOptions): Lameduck {
       return listenAsWorker(
         {
           logger,
-          exits: config.signals !== false,
           attach: (s) => {
             if (!trackers.has(s)) handle.attach(s)
           },
           checkReadiness: () => checkReadiness(getState, checks),
-          shutdown: (reason, o) => handle.shutdown(reason, o),
+          stop: (reason, o) => {
+            const done = handle.shutdown(reason, o)
+            const end = exitDelegates.get(handle)
+            if (end !== undefined) end()
+            // With `signals: false` the app ends the process.
+            else if (config.signals !== false) exitAfter([done], [logger])
+          },
         },
         server,
         options,
@@ -398,5 +428,6 @@ export function lameduck(options?: LameduckOptions): Lameduck {
           shutdown: (reason) => handle.shutdown(reason),
         })
 
+  loggers.set(handle, logger)
   return handle
 }

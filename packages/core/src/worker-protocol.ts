@@ -6,7 +6,6 @@ import type { AttachableServer } from './connections.js'
 import { InvalidOptionError, ListenError } from './errors.js'
 import type { CheckResult, Readiness } from './health.js'
 import type { Logger } from './logger.js'
-import { exitAfter } from './signals.js'
 
 /**
  * The environment `lameduck run` gives each worker: the inherited listening sockets, as file
@@ -84,12 +83,11 @@ function inheritedFd(): number | undefined {
 /** What `ld.listen()` needs of its handle. */
 export interface WorkerTarget {
   readonly logger: Logger
-  /** Whether lameduck may exit the process (the `signals` option is not `false`). */
-  readonly exits: boolean
   /** Attaches the server unless it already is. */
   attach(server: AttachableServer): void
   checkReadiness(): Promise<Readiness>
-  shutdown(reason: string, options?: { delay?: number }): Promise<{ ok: boolean }>
+  /** Starts the shutdown the supervisor asked for, and the exit that follows it (see lameduck.ts). */
+  stop(reason: string, options: { delay?: number }): void
 }
 
 /**
@@ -140,17 +138,14 @@ let following: WorkerTarget | undefined
 
 /**
  * A worker of `lameduck run` drains when its supervisor says so (a reload or a stop) or when the
- * supervisor is gone (the IPC channel closed), then exits: 0 when clean, 1 otherwise; with
- * `signals: false` it drains and leaves the exit to the app. A reload needs no readiness delay,
- * since the listening socket never stops being served.
+ * supervisor is gone (the IPC channel closed). A reload needs no readiness delay, since the
+ * listening socket never stops being served.
  */
 function followSupervisor(target: WorkerTarget): void {
   if (following !== undefined || typeof process.send !== 'function') return
   following = target
-  const drain = (reason: string, delay?: number) => {
-    const done = target.shutdown(reason, delay === undefined ? {} : { delay })
-    if (target.exits) exitAfter([done], [target.logger])
-  }
+  const drain = (reason: string, delay?: number) =>
+    target.stop(reason, delay === undefined ? {} : { delay })
   process.on('message', (message: unknown) => {
     if (!isDrainRequest(message)) return
     drain(`supervisor: ${message.reason}`, message.reason === 'reload' ? 0 : undefined)

@@ -1,5 +1,7 @@
-import type { Logger } from '@lameduck/core'
+import type { Lameduck, Logger } from '@lameduck/core'
 import {
+  delegateWorkerExit,
+  exitAfterShutdown,
   type HealthRoute,
   type HealthRouteMatcher,
   healthRouteMatcher,
@@ -17,5 +19,7 @@ describe('@lameduck/core/adapter types', () => {
     expectTypeOf(silentLogger).toEqualTypeOf<Logger>()
     expectTypeOf(validateDuration('timeout', 5, 1)).toEqualTypeOf<number>()
     expectTypeOf(validateLogger('logger', undefined)).toEqualTypeOf<Logger>()
+    expectTypeOf(delegateWorkerExit).toEqualTypeOf<(handle: Lameduck, end: () => void) => void>()
+    expectTypeOf(exitAfterShutdown).toEqualTypeOf<(handle: Lameduck) => void>()
   })
 })

@@ -4,12 +4,18 @@ import {
   type LameduckOptions,
   lameduck,
 } from '@lameduck/core'
-import { type HealthRouteOptions, healthRoutes } from '@lameduck/core/adapter'
+import {
+  delegateWorkerExit,
+  exitAfterShutdown,
+  type HealthRouteOptions,
+  healthRoutes,
+} from '@lameduck/core/adapter'
 import {
   type DynamicModule,
   type FactoryProvider,
   Inject,
   type ModuleMetadata,
+  type OnApplicationShutdown,
   type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common'
@@ -51,6 +57,12 @@ function createHandle(options: LameduckModuleOptions, host: HttpAdapterHost): Co
     )
   }
   const ld = lameduck({ ...coreOptions, signals: false })
+  // Under `lameduck run`, a reload or stop ends the worker the way a SIGTERM does: through Nest's
+  // own shutdown (enableShutdownHooks()), so that its hooks run; the drain has already started.
+  // An app that did not enable Nest's shutdown hooks is ended once drained.
+  delegateWorkerExit(ld, () => {
+    if (!process.emit('SIGTERM', 'SIGTERM')) exitAfterShutdown(ld)
+  })
   const adapter = host.httpAdapter
   // Routes of the platform itself, registered before Nest's middleware, guards and global prefix.
   for (const route of healthRoutes(ld, { health, readiness })) {
@@ -66,7 +78,7 @@ function createHandle(options: LameduckModuleOptions, host: HttpAdapterHost): Co
 }
 
 /** Attaches the HTTP server once Nest has made it, and drains it first thing in `app.close()`. */
-class LameduckLifecycle implements OnModuleInit, OnModuleDestroy {
+class LameduckLifecycle implements OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
   constructor(
     private readonly ld: CoreLameduck,
     private readonly host: HttpAdapterHost,
@@ -81,6 +93,12 @@ class LameduckLifecycle implements OnModuleInit, OnModuleDestroy {
   // hook, and closes its HTTP adapter in between: the drain is over before any of those start.
   async onModuleDestroy(): Promise<void> {
     await this.ld.shutdown('app.close()')
+  }
+
+  // After a signal, once every hook has run, Nest re-raises it to end the process (unless
+  // `useProcessExit`), which would report the drain as killed: exit with its own code instead.
+  onApplicationShutdown(signal?: string): void {
+    if (signal !== undefined) process.once(signal, () => exitAfterShutdown(this.ld))
   }
 }
 

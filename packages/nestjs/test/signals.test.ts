@@ -1,14 +1,28 @@
-import { keepAliveLoad, sigtermDuring, startFixture } from '@lameduck/test-utils'
+import { get, keepAliveLoad, sigtermDuring, startFixture } from '@lameduck/test-utils'
 import { describe, expect, it } from 'vitest'
+import { onNest10 } from './nest10.js'
 
 const fixture = new URL('./fixtures/server.mjs', import.meta.url)
+
+const cases = [
+  { nest: 11, platform: 'express', useProcessExit: true },
+  { nest: 11, platform: 'fastify', useProcessExit: true },
+  { nest: 11, platform: 'express', useProcessExit: false },
+  { nest: 10, platform: 'express', useProcessExit: false },
+  { nest: 10, platform: 'fastify', useProcessExit: false },
+]
 
 describe('@lameduck/nestjs with app.enableShutdownHooks(), in a child process', {
   timeout: 15_000,
 }, () => {
-  for (const platform of ['express', 'fastify']) {
-    it(`${platform}: SIGTERM under 50 keep-alive connections and a slow request: nothing lost, then Nest’s hooks, exit 0 with useProcessExit`, async () => {
-      const child = await startFixture(fixture, { platform, useProcessExit: true, delay: 100 })
+  for (const { nest, platform, useProcessExit } of cases) {
+    const exiting = useProcessExit ? 'with useProcessExit' : 'after Nest re-raises the signal'
+    it(`Nest ${nest}, ${platform}: SIGTERM under 50 keep-alive connections and a slow request: nothing lost, then Nest’s hooks, exit 0 ${exiting}`, async () => {
+      const child = await startFixture(
+        fixture,
+        { platform, useProcessExit, delay: 100 },
+        nest === 10 ? onNest10 : {},
+      )
       const load = keepAliveLoad({ port: child.port, client: 'undici', connections: 50 })
       const { response, exit } = await sigtermDuring(child, '/slow')
       expect(response).toMatchObject({
@@ -20,18 +34,22 @@ describe('@lameduck/nestjs with app.enableShutdownHooks(), in a child process', 
       const result = await load.done
       expect(result).toMatchObject({ lost: [], non2xx: 0 })
       expect(result.ok).toBeGreaterThan(50)
+      const pid = child.process.pid
       expect(child.lines.slice(-2)).toEqual([
-        'beforeApplicationShutdown SIGTERM',
-        'onApplicationShutdown SIGTERM',
+        `beforeApplicationShutdown SIGTERM while closed (${pid})`,
+        `onApplicationShutdown SIGTERM while closed (${pid})`,
       ])
     })
   }
 
-  it('without useProcessExit Nest re-raises the signal once its hooks have run', async () => {
-    const child = await startFixture(fixture, { platform: 'express' })
-    const { response, exit } = await sigtermDuring(child, '/slow')
-    expect(response).toMatchObject({ status: 200, headers: { connection: 'close' }, body: 'slow' })
-    expect(exit).toEqual({ code: null, signal: 'SIGTERM' })
-    expect(child.lines.at(-1)).toBe('onApplicationShutdown SIGTERM')
+  it('Nest 10: exits 1 when the drain had to force a request', async () => {
+    const child = await startFixture(fixture, { timeout: 50 }, onNest10)
+    const arrived = child.arrived('/slow')
+    const slow = get(child.port, '/slow').catch((error: NodeJS.ErrnoException) => error.code)
+    await arrived
+    child.process.kill('SIGTERM')
+    expect(await slow).toBe('ECONNRESET')
+    expect(await child.exit).toEqual({ code: 1, signal: null })
+    expect(child.lines.at(-1)).toMatch(/^onApplicationShutdown SIGTERM while closed/)
   })
 })

@@ -225,6 +225,21 @@ describe('lameduck run: an app that attaches its own handle', { timeout: 20_000 
     expect(await text(sup.port)).toBe('v2')
     await hookRan
   })
+
+  it('hands the exit to the delegate of a handle with signals: false once the drain has started', async () => {
+    const sup = await runSupervisor('v1', [], { app: 'delegate-app.mjs' })
+    expect(await text(sup.port)).toBe('v1')
+    const delegated = sup.line(/^app: exit delegated while draining \(v1\)/)
+    const drained = sup.line(/^app: drained, ok true \(v1\)/)
+    sup.setVersion('v2')
+    expect((await sup.cli('reload')).code).toBe(0)
+    expect(await text(sup.port)).toBe('v2')
+    await delegated
+    await drained
+    // The second generation's delegate ends it too, with 0: the supervisor's stop is clean.
+    sup.process.kill('SIGTERM')
+    expect(await sup.exit).toBe(0)
+  })
 })
 
 describe('lameduck run: HTTPS apps', { timeout: 20_000 }, () => {
