@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events'
 import { once } from 'node:events'
 import type { Server } from 'node:http'
-import { createSecureServer } from 'node:http2'
+import { createServer as createHttp2Server, createSecureServer } from 'node:http2'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { HttpBindings, ServerType } from '@hono/node-server'
@@ -12,7 +12,8 @@ import { Hono } from 'hono'
 import { stream } from 'hono/streaming'
 import { createAdaptorServer as createAdaptorServer1 } from 'hono-node-server1'
 
-export type Transport = 'http' | 'https' | 'http2'
+/** `http2` is HTTP/2 over TLS (HTTP/1.1 allowed too), `h2c` cleartext HTTP/2 only. */
+export type Transport = 'http' | 'https' | 'http2' | 'h2c'
 
 /** `@hono/node-server` 2 and 1, both supported. */
 export const nodeServers = {
@@ -75,6 +76,7 @@ export function honoServer(
   certificate?: TestCertificate,
 ): ServerType {
   if (transport === 'http') return create({ fetch })
+  if (transport === 'h2c') return create({ fetch, createServer: createHttp2Server })
   if (transport === 'https') {
     return create({ fetch, createServer: createHttpsServer, serverOptions: { ...certificate } })
   }
@@ -98,7 +100,7 @@ export async function startHonoApp(
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
   return {
-    tls: transport !== 'http',
+    tls: transport === 'https' || transport === 'http2',
     port: (server.address() as AddressInfo).port,
     shutdown: () => ld.shutdown(),
     async dispose() {

@@ -23,7 +23,8 @@ import { ExpressAdapter } from '@nestjs/platform-express'
 import { FastifyAdapter } from '@nestjs/platform-fastify'
 
 export type Platform = 'express' | 'fastify'
-export type Transport = 'http' | 'https' | 'http2'
+/** `http2` is HTTP/2 over TLS (HTTP/1.1 allowed too), `h2c` cleartext HTTP/2 only. */
+export type Transport = 'http' | 'https' | 'http2' | 'h2c'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -106,16 +107,18 @@ export async function createNestApp(
   certificate?: TestCertificate,
   probe?: EventEmitter,
 ) {
-  const tls = transport === 'http' ? undefined : { ...certificate }
+  const tls = transport === 'https' || transport === 'http2' ? { ...certificate } : undefined
   const adapter =
     platform === 'express'
       ? new ExpressAdapter()
       : new FastifyAdapter(
-          transport === 'http2'
-            ? { http2: true, https: { ...tls, allowHTTP1: true } }
-            : tls === undefined
-              ? {}
-              : { https: tls },
+          transport === 'h2c'
+            ? { http2: true }
+            : transport === 'http2'
+              ? { http2: true, https: { ...tls, allowHTTP1: true } }
+              : tls === undefined
+                ? {}
+                : { https: tls },
         )
   const app = await NestFactory.create(appModule(options), adapter, {
     logger: false,
@@ -160,7 +163,7 @@ export async function startNestApp(
   const ld = app.get(Lameduck)
   let closed: Promise<void> | undefined
   return {
-    tls: transport !== 'http',
+    tls: transport === 'https' || transport === 'http2',
     port: (server.address() as AddressInfo).port,
     async shutdown() {
       closed ??= app.close()

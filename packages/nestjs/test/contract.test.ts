@@ -13,5 +13,8 @@ for (const [platform, transport] of cases) {
   describeShutdownContract(
     `nest on platform-${platform}, ${transport}, app.close()`,
     (options, probe) => startNestApp(platform, transport, options, probe, certificate),
+    transport === 'http2'
+      ? { http2: (options, probe) => startNestApp(platform, 'h2c', options, probe) }
+      : {},
   )
 }
