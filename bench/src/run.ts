@@ -87,7 +87,7 @@ if (want('adapters')) {
 }
 
 async function adapters(): Promise<string> {
-  const [processes, rounds, seconds] = [4, 3, 2]
+  const [processes, rounds, seconds] = [3, 4, 2]
   buildNextExample()
   const load = () => loadavg()[0]!.toFixed(2)
   const loadBefore = load()
@@ -113,7 +113,7 @@ async function adapters(): Promise<string> {
   }
   const examples = createRequire(new URL('../../examples/nextjs/package.json', import.meta.url))
   const table = markdownTable(
-    `Adapters: the same framework app without and with its lameduck adapter, both at once on one CPU (wrk, 50 keep-alive connections each; ${processes} fresh pairs of processes × ${rounds} rounds of ${seconds} s after a warm-up round)`,
+    `Adapters: the same framework app without and with its lameduck adapter, both at once on one CPU (wrk, 50 keep-alive connections each; ${processes} fresh pairs of processes × ${rounds} rounds of ${seconds} s, each pair after ${2 * seconds} s of warm-up)`,
     [
       'app',
       'without: req per CPU-second',

@@ -46,7 +46,7 @@ export interface SharedCpuPairs {
 /**
  * Starts `processes` fresh pairs of servers (`modes`: without and with lameduck), the one started
  * first alternating, and runs `rounds` rounds of `seconds` on each pair after a discarded warm-up
- * round: both servers loaded at once on one CPU, the wrk started first alternating. Fresh pairs,
+ * of twice that: both servers loaded at once on one CPU, the wrk started first alternating. Fresh pairs,
  * because a process keeps its own speed: two identical Koa servers differed by up to 2.5 % over
  * 8 rounds, and by the same again with another pair of processes.
  */
@@ -62,7 +62,9 @@ export async function sharedCpuPairs(
     const servers = {} as Record<Variant, ServerProcess>
     try {
       for (const v of order) servers[v] = await startServer(modes[v], 1_000, cpu)
-      await round(servers, seconds, 'bare')
+      // Two rounds' worth: after one, two identical fresh Koa servers, the machine loaded, still
+      // differed by 10 % and 15 % in the next two rounds and by under 4 % in the 14 after.
+      await round(servers, 2 * seconds, 'bare')
       for (let i = 0; i < rounds; i++) {
         results.push(await round(servers, seconds, i % 2 === 0 ? 'lameduck' : 'bare'))
       }
