@@ -8,7 +8,16 @@ import type { ShutdownReport } from '@lameduck/core'
 import { keepAliveLoad, type LoadClient, type LoadResult, median } from '@lameduck/test-utils'
 
 export type Variant = 'bare' | 'lameduck'
-export type Framework = 'fastify' | 'express' | 'koa' | 'hono' | 'nestjs' | 'next' | 'h2' | 'ws'
+export type Framework =
+  | 'fastify'
+  | 'express'
+  | 'koa'
+  | 'hono'
+  | 'hono+mw'
+  | 'nestjs'
+  | 'next'
+  | 'h2'
+  | 'ws'
 /** node:http bare or with lameduck, or a framework app without and with its adapter. */
 export type Mode = Variant | `${Framework}-${Variant}`
 
@@ -46,14 +55,22 @@ export function buildNextExample(): void {
   if (status !== 0) throw new Error(`next build of examples/nextjs failed (${status})`)
 }
 
-/** Starts server.mjs in its own process; `ask` sends it a command and awaits the answer. */
-export async function startServer(mode: Mode, idleGrace = 1_000): Promise<ServerProcess> {
+/**
+ * Starts server.mjs in its own process, pinned to `cpu` if given (taskset execs node, keeping
+ * fork's IPC channel); `ask` sends it a command and awaits the answer.
+ */
+export async function startServer(
+  mode: Mode,
+  idleGrace = 1_000,
+  cpu?: number,
+): Promise<ServerProcess> {
+  const execArgv = ['--expose-gc']
   const child: ChildProcess = fork(
     new URL('./server.mjs', import.meta.url),
     [mode, `${idleGrace}`],
-    {
-      execArgv: ['--expose-gc'],
-    },
+    cpu === undefined
+      ? { execArgv }
+      : { execPath: 'taskset', execArgv: ['-c', `${cpu}`, process.execPath, ...execArgv] },
   )
   const [{ port }] = (await once(child, 'message')) as [{ port: number }]
   return {

@@ -1,7 +1,8 @@
 // What every benchmark report shares: its tables, the machine, the versions measured.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { cpus, totalmem } from 'node:os'
+import { dirname, join } from 'node:path'
 
 /** A titled Markdown table, as printed to the console and written to docs/benchmarks.md. */
 export function markdownTable(title: string, head: string[], rows: (string | number)[][]): string {
@@ -24,14 +25,36 @@ const testUtilsRequire = createRequire(
 )
 
 /** The installed version of a package the bench (or, failing that, test-utils) depends on. */
-export function packageVersion(name: string): string {
-  for (const resolve of [benchRequire, testUtilsRequire]) {
-    try {
-      const path = resolve.resolve(`${name}/package.json`)
+export function packageVersion(name: string, requires = [benchRequire, testUtilsRequire]): string {
+  for (const require of requires) {
+    const path = packageJsonPath(require, name)
+    if (path !== undefined)
       return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version
-    } catch {}
   }
   throw new Error(`${name} is not installed`)
+}
+
+// A package whose exports hide its package.json (hono, @hono/node-server) is found from its entry.
+function packageJsonPath(require: NodeJS.Require, name: string): string | undefined {
+  try {
+    return require.resolve(`${name}/package.json`)
+  } catch {}
+  let dir: string
+  try {
+    dir = dirname(require.resolve(name))
+  } catch {
+    return undefined
+  }
+  for (; dir !== dirname(dir); dir = dirname(dir)) {
+    const path = join(dir, 'package.json')
+    if (
+      existsSync(path) &&
+      (JSON.parse(readFileSync(path, 'utf8')) as { name?: string }).name === name
+    ) {
+      return path
+    }
+  }
+  return undefined
 }
 
 /** Replaces what lies between `<!-- name -->` and `<!-- /name -->` in docs/benchmarks.md. */

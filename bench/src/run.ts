@@ -1,12 +1,15 @@
 // pnpm bench: lameduck against bare node:http in one run, printed as tables and written to
 // docs/benchmarks.md with the machine and versions.
 import { readFileSync, writeFileSync } from 'node:fs'
-import { type LoadClient, median } from '@lameduck/test-utils'
-import { buildNextExample, type Paired, round } from './harness.js'
+import { createRequire } from 'node:module'
+import { loadavg } from 'node:os'
+import type { LoadClient } from '@lameduck/test-utils'
+import { buildNextExample, type Mode, type Paired, round, type Variant } from './harness.js'
 import { http2Shutdown, http2Throughput, websocketShutdown } from './long-lived.js'
 import { RELOAD_HEAD, reloadRows, steadyLoad, supervisorOverhead } from './reload.js'
-import { machine, markdownTable, packageVersion } from './report.js'
+import { machine, markdownTable, packageVersion, writeSection } from './report.js'
 import { drainTail, idleClose, lostUnderLoad, memory, throughput } from './scenarios.js'
+import { pinned, sharedCpuPairs, wrkVersion } from './shared-cpu.js'
 
 const versions = {
   node: process.version,
@@ -15,6 +18,15 @@ const versions = {
   undici: packageVersion('undici'),
 }
 const sections: string[] = []
+const FRAMEWORKS = [
+  ['fastify', 'fastify'],
+  ['express', 'express'],
+  ['koa', 'koa'],
+  ['hono', 'hono'],
+  ['hono+mw', 'hono+mw'],
+  ['nestjs', 'nestjs (platform-express)'],
+  ['next', 'next'],
+] as const
 // `pnpm bench throughput memory` runs only those; docs/benchmarks.md is rewritten by full runs.
 const only = process.argv.slice(2)
 const want = (name: string) => only.length === 0 || only.includes(name)
@@ -64,33 +76,63 @@ if (want('throughput')) {
 }
 
 if (want('adapters')) {
+  if (wrkVersion === undefined) console.warn('adapters: not run, wrk is not on the PATH')
+  else {
+    const text = await adapters()
+    console.log(text)
+    // A run of this section alone rewrites its part of docs/benchmarks.md; a full run, all of it.
+    if (only.length === 0) sections.push(`<!-- adapters -->\n\n${text}\n<!-- /adapters -->\n`)
+    else console.log(`written to ${writeSection('adapters', text)}`)
+  }
+}
+
+async function adapters(): Promise<string> {
+  const [processes, rounds, seconds] = [3, 4, 2]
   buildNextExample()
+  const load = () => loadavg()[0]!.toFixed(2)
+  const loadBefore = load()
+  const apps: [string, Record<Variant, Mode>][] = [
+    ["node:http without lameduck, twice (this method's noise)", { bare: 'bare', lameduck: 'bare' }],
+    ...FRAMEWORKS.map(([framework, label]): [string, Record<Variant, Mode>] => [
+      label,
+      { bare: `${framework}-bare`, lameduck: `${framework}-lameduck` },
+    ]),
+  ]
   const rows: (string | number)[][] = []
-  for (const framework of ['fastify', 'express', 'koa', 'hono', 'nestjs', 'next'] as const) {
-    const tp = await throughput(6, 2, framework)
+  for (const [label, modes] of apps) {
+    const pairs = await sharedCpuPairs(modes, processes, rounds, seconds)
     rows.push([
-      framework,
-      Math.round(median(tp.runs.bare.map((r) => r.rate))),
-      Math.round(median(tp.runs.lameduck.map((r) => r.rate))),
-      tp.runs.bare.map((bare, i) => round(tp.runs.lameduck[i]!.rate / bare.rate, 3)).join(' '),
-      `**${round(tp.ratio, 3)}**`,
-      round(tp.cpuRatio, 3),
-      '≥ 0.97',
+      label,
+      Math.round(pairs.perCpuSecond.bare),
+      Math.round(pairs.perCpuSecond.lameduck),
+      `${round(Math.min(...pairs.ratios), 3)}–${round(Math.max(...pairs.ratios), 3)}`,
+      `**${round(pairs.ratio, 3)}**`,
+      round(pairs.requestRatio, 3),
+      modes.bare === modes.lameduck ? '' : '≥ 0.97',
     ])
   }
-  table(
-    'Adapters: the same framework app with and without its lameduck adapter (autocannon, 50 keep-alive connections, 6 alternating pairs of 2 s)',
+  const examples = createRequire(new URL('../../examples/nextjs/package.json', import.meta.url))
+  const table = markdownTable(
+    `Adapters: the same framework app without and with its lameduck adapter, both at once on one CPU (wrk, 50 keep-alive connections each; ${processes} fresh pairs of processes × ${rounds} rounds of ${seconds} s, each pair after ${2 * seconds} s of warm-up)`,
     [
-      'framework',
-      'without req/s (median)',
-      'with req/s (median)',
-      'ratio per pair',
+      'app',
+      'without: req per CPU-second',
+      'with: req per CPU-second',
+      'ratio, lowest–highest round',
       'median ratio',
-      'CPU ratio',
+      'req ratio in the same seconds (median)',
       'goal',
     ],
     rows,
   )
+  const where = pinned
+    ? 'pinned with `taskset` to CPU 1, each loaded by its own wrk pinned to CPU 0'
+    : 'not pinned (taskset or a second CPU is missing here), each loaded by its own wrk'
+  return `${table}
+Both servers of a row run at once, ${where} (1 thread, 50 keep-alive connections, \`GET /\`); a round's ratio is lameduck's requests per CPU-second over the bare app's (method and why: What each table measures, at the top).
+
+Machine: ${machine}; 1-min load average ${loadBefore} before, ${load()} after. Versions: Node ${process.version}, wrk ${wrkVersion}, fastify ${packageVersion('fastify')}, express ${packageVersion('express')}, koa ${packageVersion('koa')}, hono ${packageVersion('hono')} on @hono/node-server ${packageVersion('@hono/node-server')}, @nestjs/core ${packageVersion('@nestjs/core')} on @nestjs/platform-express ${packageVersion('@nestjs/platform-express')}, next ${packageVersion('next', [examples])} (examples/nextjs, a custom server). Command: \`pnpm bench adapters\`, ${new Date().toISOString().slice(0, 10)}.
+`
 }
 
 if (want('long-lived')) {

@@ -5,7 +5,6 @@ import { type LoadClient, median, percentile, RawClient } from '@lameduck/test-u
 import autocannon from 'autocannon'
 import {
   alternatePairs,
-  type Framework,
   idleSockets,
   type Mode,
   round,
@@ -15,9 +14,9 @@ import {
 } from './harness.js'
 
 /** Keep-alive throughput and server CPU per request, lameduck attached vs bare. */
-export function throughput(rounds: number, seconds: number, framework?: Framework) {
+export function throughput(rounds: number, seconds: number) {
   return alternatePairs(rounds, async (variant) => {
-    const server = await startServer(framework ? `${framework}-${variant}` : variant)
+    const server = await startServer(variant)
     const before = await server.ask('cpu')
     const result = await autocannon({
       url: `http://127.0.0.1:${server.port}/`,

@@ -1,7 +1,7 @@
 // The server under measurement, in its own process so the load generator does not share its CPU
 // or heap. argv: mode and idleGrace. Modes: bare and lameduck (node:http), and
-// <framework>-bare / <framework>-lameduck for fastify, express, koa, hono, nestjs, next and h2
-// (node:http2), and ws-lameduck (a WebSocket server). Answers the harness over IPC (ipc.mjs).
+// <framework>-bare / <framework>-lameduck for fastify, express, koa, hono, hono+mw, nestjs, next
+// and h2 (node:http2), and ws-lameduck (a WebSocket server). Answers the harness over IPC (ipc.mjs).
 import { createServer } from 'node:http'
 import { lameduck } from '@lameduck/core'
 import { answerCommands } from './ipc.mjs'
@@ -68,12 +68,15 @@ async function start() {
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
     return { server, shutdown: () => adapter?.shutdown() ?? new Promise((r) => server.close(r)) }
   }
-  if (framework === 'hono') {
+  if (framework === 'hono' || framework === 'hono+mw') {
     const { serve } = await import('@hono/node-server')
     const { Hono } = await import('hono')
     const ld = withLameduck ? (await import('@lameduck/hono')).lameduck(options) : undefined
     const app = new Hono()
     if (ld) app.use(ld.middleware())
+    // hono+mw: the app has a middleware of its own (a pass-through, where a logger or CORS would
+    // be), so with or without lameduck's, Hono runs its middleware chain, not its one-handler path.
+    if (framework === 'hono+mw') app.use((_c, next) => next())
     app.get('/', (c) => c.text('ok'))
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' })
     ld?.attach(server)

@@ -39,6 +39,7 @@ for (const [name, Koa] of Object.entries(koaMajors)) {
     it('mounts configured paths, leaves others and other methods to the app', async () => {
       const { app } = koaApp(Koa, { health: '/live', readiness: false })
       await request(app.callback()).get('/live').expect(200)
+      await request(app.callback()).get('/live?probe=kubelet').expect(200)
       await request(app.callback()).get('/readyz').expect(404)
       await request(app.callback()).post('/live').expect(404)
     })
