@@ -130,7 +130,7 @@ async function adapters(): Promise<string> {
   return `${table}
 Both servers of a row run at once, ${where} (1 thread, 50 keep-alive connections, \`GET /\`); a round's ratio is lameduck's requests per CPU-second over the bare app's (method and why: What each table measures, at the top).
 
-Machine: ${machine}; ${busy === undefined ? '' : `other processes used about ${round(busy, 1)} of a CPU on average meanwhile (/proc/stat, ±0.2). `}Versions: Node ${process.version}, wrk ${wrkVersion}, fastify ${packageVersion('fastify')}, express ${packageVersion('express')}, koa ${packageVersion('koa')}, hono ${packageVersion('hono')} on @hono/node-server ${packageVersion('@hono/node-server')}, @nestjs/core ${packageVersion('@nestjs/core')} on @nestjs/platform-express ${packageVersion('@nestjs/platform-express')}, next ${packageVersion('next', [examples])} (examples/nextjs, a custom server). Command: \`pnpm bench adapters\`, ${new Date().toISOString().slice(0, 10)}.
+Machine: ${machine}; ${busy === undefined ? '' : `other processes used about ${Math.max(0, busy).toFixed(1)} of a CPU on average meanwhile (/proc/stat, ±0.2). `}Versions: Node ${process.version}, wrk ${wrkVersion}, fastify ${packageVersion('fastify')}, express ${packageVersion('express')}, koa ${packageVersion('koa')}, hono ${packageVersion('hono')} on @hono/node-server ${packageVersion('@hono/node-server')}, @nestjs/core ${packageVersion('@nestjs/core')} on @nestjs/platform-express ${packageVersion('@nestjs/platform-express')}, next ${packageVersion('next', [examples])} (examples/nextjs, a custom server). Command: \`pnpm bench adapters\`, ${new Date().toISOString().slice(0, 10)}.
 `
 }
 
