@@ -2,14 +2,13 @@
 // docs/benchmarks.md with the machine and versions.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { loadavg } from 'node:os'
 import type { LoadClient } from '@lameduck/test-utils'
 import { buildNextExample, type Mode, type Paired, round, type Variant } from './harness.js'
 import { http2Shutdown, http2Throughput, websocketShutdown } from './long-lived.js'
 import { RELOAD_HEAD, reloadRows, steadyLoad, supervisorOverhead } from './reload.js'
 import { machine, markdownTable, packageVersion, writeSection } from './report.js'
 import { drainTail, idleClose, lostUnderLoad, memory, throughput } from './scenarios.js'
-import { pinned, sharedCpuPairs, wrkVersion } from './shared-cpu.js'
+import { otherProcessesCpu, pinned, sharedCpuPairs, wrkVersion } from './shared-cpu.js'
 
 const versions = {
   node: process.version,
@@ -89,8 +88,7 @@ if (want('adapters')) {
 async function adapters(): Promise<string> {
   const [processes, rounds, seconds] = [3, 4, 2]
   buildNextExample()
-  const load = () => loadavg()[0]!.toFixed(2)
-  const loadBefore = load()
+  const others = otherProcessesCpu()
   const apps: [string, Record<Variant, Mode>][] = [
     ["node:http without lameduck, twice (this method's noise)", { bare: 'bare', lameduck: 'bare' }],
     ...FRAMEWORKS.map(([framework, label]): [string, Record<Variant, Mode>] => [
@@ -125,13 +123,14 @@ async function adapters(): Promise<string> {
     ],
     rows,
   )
+  const busy = others()
   const where = pinned
     ? 'pinned with `taskset` to CPU 1, each loaded by its own wrk pinned to CPU 0'
     : 'not pinned (taskset or a second CPU is missing here), each loaded by its own wrk'
   return `${table}
 Both servers of a row run at once, ${where} (1 thread, 50 keep-alive connections, \`GET /\`); a round's ratio is lameduck's requests per CPU-second over the bare app's (method and why: What each table measures, at the top).
 
-Machine: ${machine}; 1-min load average ${loadBefore} before, ${load()} after. Versions: Node ${process.version}, wrk ${wrkVersion}, fastify ${packageVersion('fastify')}, express ${packageVersion('express')}, koa ${packageVersion('koa')}, hono ${packageVersion('hono')} on @hono/node-server ${packageVersion('@hono/node-server')}, @nestjs/core ${packageVersion('@nestjs/core')} on @nestjs/platform-express ${packageVersion('@nestjs/platform-express')}, next ${packageVersion('next', [examples])} (examples/nextjs, a custom server). Command: \`pnpm bench adapters\`, ${new Date().toISOString().slice(0, 10)}.
+Machine: ${machine}; ${busy === undefined ? '' : `other processes used about ${Math.max(0, busy).toFixed(1)} of a CPU on average meanwhile (/proc/stat, ±0.2). `}Versions: Node ${process.version}, wrk ${wrkVersion}, fastify ${packageVersion('fastify')}, express ${packageVersion('express')}, koa ${packageVersion('koa')}, hono ${packageVersion('hono')} on @hono/node-server ${packageVersion('@hono/node-server')}, @nestjs/core ${packageVersion('@nestjs/core')} on @nestjs/platform-express ${packageVersion('@nestjs/platform-express')}, next ${packageVersion('next', [examples])} (examples/nextjs, a custom server). Command: \`pnpm bench adapters\`, ${new Date().toISOString().slice(0, 10)}.
 `
 }
 

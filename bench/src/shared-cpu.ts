@@ -5,6 +5,7 @@
 // their ratio (docs/benchmarks.md, "What each table measures").
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { median } from '@lameduck/test-utils'
 import { type Mode, type ServerProcess, startServer, type Variant } from './harness.js'
@@ -127,4 +128,48 @@ async function wrk(port: number, seconds: number): Promise<number> {
     throw new Error(`wrk against port ${port} (exit ${code}): ${output}`)
   }
   return Number(requests[1])
+}
+
+/**
+ * Starts counting the CPU time of every other process on the machine (Linux: all CPUs' busy time
+ * in /proc/stat less this process's and its reaped children's); the function it returns gives
+ * their average since, in CPUs, or undefined where /proc is missing. Ticks against exact process
+ * times: about ±0.2 of a CPU while the bench itself keeps both busy (0.16 with only a child of
+ * this process busy for 2 s, 0.9 with a busy loop outside it).
+ */
+export function otherProcessesCpu(): () => number | undefined {
+  const start = cpuSample()
+  return () => {
+    const end = cpuSample()
+    if (start === undefined || end === undefined) return undefined
+    return (end.busy - start.busy - (end.own - start.own)) / (end.wall - start.wall)
+  }
+}
+
+// Both files count in clock ticks, USER_HZ, which is 100 on Linux.
+const TICK = 0.01
+
+function cpuSample(): { busy: number; own: number; wall: number } | undefined {
+  try {
+    const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number)
+    const self = readFileSync('/proc/self/stat', 'utf8')
+    // After the command's ")": state is field 3, then utime, stime, cutime, cstime are 14–17.
+    const [utime, stime, cutime, cstime] = self
+      .slice(self.lastIndexOf(')') + 2)
+      .split(' ')
+      .slice(11, 15)
+      .map(Number)
+    return {
+      busy: (user! + nice! + system! + irq! + softirq!) * TICK,
+      own: (utime! + stime! + cutime! + cstime!) * TICK,
+      wall: performance.now() / 1000,
+    }
+  } catch {
+    return undefined
+  }
 }
