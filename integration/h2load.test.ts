@@ -19,13 +19,20 @@ interface Run extends H2loadResult {
   received: number
 }
 
-/** Sums the `received N` lines the app prints at exit. */
-function receivedBy(child: ChildProcess): () => number {
+/**
+ * Sums the `received N` lines the app prints at exit, once stdout is closed: 'exit' can come
+ * before the last output is read, and every worker of `lameduck run` writes to the same pipe.
+ */
+function receivedBy(child: ChildProcess): () => Promise<number> {
   let output = ''
   child.stdout?.on('data', (chunk) => {
     output += chunk
   })
-  return () => [...output.matchAll(/received (\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0)
+  const closed = once(child.stdout!, 'close')
+  return async () => {
+    await closed
+    return [...output.matchAll(/received (\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0)
+  }
 }
 
 function load(port: number, seconds: number): Promise<H2loadResult> {
@@ -46,7 +53,7 @@ async function sigtermRun(framework: string): Promise<Run> {
   await pause(2_000)
   child.kill('SIGTERM')
   expect((await exited)[0]).toBe(0)
-  return { ...(await result), received: received() }
+  return { ...(await result), received: await received() }
 }
 
 async function reloadRun(framework: string): Promise<Run> {
@@ -69,7 +76,7 @@ async function reloadRun(framework: string): Promise<Run> {
   const counts = await result
   supervisor.kill('SIGTERM')
   expect((await exited)[0]).toBe(0)
-  return { ...counts, received: received() }
+  return { ...counts, received: await received() }
 }
 
 function table(title: string, results: Run[]): void {
