@@ -43,8 +43,9 @@ export function markAttached(server: AttachableServer, handle: Lameduck): void {
   })
 }
 
-/** The handle a server was attached to, if it is one that ends the process. */
+/** The handle a server was attached to, if it is one that ends the process; for anything else none. */
 export function attachedHandle(server: AttachableServer): Lameduck | undefined {
+  if (typeof server !== 'object' || server === null) return undefined
   return (server as AttachableServer & { [kAttached]?: Lameduck })[kAttached]
 }
 

@@ -27,5 +27,10 @@ export {
   type ShutdownSignal,
 } from './options.js'
 export type { AttachableServer } from './server-kind.js'
-export type { EndableResponse, Lameduck, ShutdownReport, State } from './types.js'
-export type { ListenOptions } from './worker-protocol.js'
+export type {
+  EndableResponse,
+  Lameduck,
+  ListenOptions,
+  ShutdownReport,
+  State,
+} from './types.js'

@@ -229,7 +229,7 @@ export function validateCallOptions(
   for (const key of Object.keys(options)) {
     if (!keys.includes(key)) {
       throw new InvalidOptionError(
-        `${method}(options)`,
+        `${method}(options.${key})`,
         `only ${keys.join(', ')}`,
         options[key],
         key,

@@ -3,7 +3,6 @@
 import type { Readiness, RequestHandler, State } from './health.js'
 import type { HookResult } from './hooks.js'
 import type { AttachableServer } from './server-kind.js'
-import type { ListenOptions } from './worker-protocol.js'
 
 export type { State } from './health.js'
 
@@ -29,6 +28,14 @@ export interface ShutdownReport {
     forcedUpgraded: number
   }
   hooks: HookResult[]
+}
+
+export interface ListenOptions {
+  /** Port to listen on when not under `lameduck run` (which hands over its socket instead). */
+  port?: number | undefined
+  /** @default Node's default: all interfaces */
+  host?: string | undefined
+  backlog?: number | undefined
 }
 
 /** What `endOnDrain` needs of a response: node:http's and node:http2's both fit. */

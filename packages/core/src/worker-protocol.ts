@@ -7,6 +7,7 @@ import type { CheckResult, Readiness } from './health.js'
 import type { Logger } from './logger.js'
 import { validateCallOptions } from './options.js'
 import type { AttachableServer } from './server-kind.js'
+import type { ListenOptions } from './types.js'
 
 /**
  * The environment `lameduck run` gives each worker: the inherited listening sockets, as file
@@ -63,14 +64,6 @@ function inheritedTicketKeys(): Buffer | undefined {
   if (keys === undefined || inheritedFd() === undefined) return undefined
   const buffer = Buffer.from(keys, 'base64')
   return buffer.length === 48 ? buffer : undefined
-}
-
-export interface ListenOptions {
-  /** Port to listen on when not under `lameduck run` (which hands over its socket instead). */
-  port?: number | undefined
-  /** @default Node's default: all interfaces */
-  host?: string | undefined
-  backlog?: number | undefined
 }
 
 /** Whether this process is a worker of `lameduck run`: started with its sockets and an IPC channel. */
