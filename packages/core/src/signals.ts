@@ -3,6 +3,7 @@
 import { constants } from 'node:os'
 import type { Logger } from './logger.js'
 import { SHUTDOWN_WAITS, type ShutdownSignal } from './options.js'
+import { withTimeout } from './timeout.js'
 
 /** What the signal module needs of a lameduck handle. */
 export interface SignalTarget {
@@ -79,9 +80,5 @@ function flush(loggers: readonly Logger[]): Promise<unknown> {
     .filter((logger) => typeof logger.flush === 'function')
     .map((logger) => new Promise<void>((resolve) => logger.flush!(() => resolve())))
   if (flushing.length === 0) return Promise.resolve()
-  let timer: NodeJS.Timeout | undefined
-  const bound = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, SHUTDOWN_WAITS.flush)
-  })
-  return Promise.race([Promise.all(flushing), bound]).finally(() => clearTimeout(timer))
+  return withTimeout(() => Promise.all(flushing), SHUTDOWN_WAITS.flush)
 }
