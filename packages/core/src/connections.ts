@@ -13,6 +13,7 @@ import {
   rawSocketOf,
   stopConnectionsChecker,
 } from './node-internals.js'
+import { type GoawayCounts, noGoaways } from './shutdown-notice.js'
 
 export type AttachableServer = HttpServer | HttpsServer | Http2AnyServer
 
@@ -25,7 +26,7 @@ type Listener = Parameters<EventEmitter['on']>[1]
 type TrackedSocket = Socket & { [kLatest]?: ServerResponse | undefined }
 type MarkedResponse = ServerResponse & { [kMarked]?: boolean }
 
-export interface DrainCounts {
+export interface DrainCounts extends GoawayCounts {
   /** Responses completed after the drain began. */
   requests: number
   /** Keep-alive sockets closed after `idleGrace` without a request. */
@@ -65,6 +66,7 @@ export function trackConnections(
     forced: 0,
     forcedRequests: 0,
     forcedUpgraded: 0,
+    ...noGoaways(),
   }
   let draining = false
   let drained = false
