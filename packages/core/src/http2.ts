@@ -8,7 +8,7 @@ import { Server as NetServer } from 'node:net'
 import type { DrainCounts } from './connections.js'
 import { openStreams } from './node-internals.js'
 import { closeGracefully } from './shutdown-notice.js'
-import { isSupported } from './support.js'
+import { missingFor } from './support.js'
 
 export type Http2AnyServer = Http2Server | Http2SecureServer
 
@@ -35,7 +35,7 @@ export interface SessionTracker {
  */
 export function trackSessions(server: Http2AnyServer, counts: DrainCounts): SessionTracker {
   // Probed once per process, here at attach().
-  const notice = { supported: isSupported('shutdownNotice'), counts }
+  const notice = { missing: missingFor('shutdownNotice'), counts }
   const sessions = new Set<ServerHttp2Session>()
   const settles: (() => void)[] = []
   let draining = false

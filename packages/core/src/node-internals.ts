@@ -20,7 +20,6 @@ export const NODE_FIELDS = Object.freeze({
   tlsParent: '_parent',
   sessionState: 'state',
   connectionCount: '_connections',
-  socketHandle: '_handle',
   handleFd: 'fd',
   writeQueueSize: 'writeQueueSize',
 } as const)
@@ -224,15 +223,9 @@ export const PROBES: readonly Probe[] = [
       return held
     },
   },
-  // The h2c shutdown notice (http2.ts) reads the socket's libuv handle: its fd and write queue.
-  // connect() makes the handle and leaves the connecting to a later tick, which destroy()
-  // cancels, so no socket is opened: the descriptor reads -1.
-  {
-    feature: 'shutdownNotice',
-    field: 'socketHandle',
-    name: 'net.Socket._handle',
-    holds: () => withUnconnectedHandle((handle) => handle !== undefined),
-  },
+  // The h2c shutdown notice (shutdown-notice.ts) reads the socket's libuv handle (`_handle`):
+  // its fd and write queue. connect() makes the handle and leaves the connecting to a later
+  // tick, which destroy() cancels, so no socket is opened: the descriptor reads -1.
   {
     feature: 'shutdownNotice',
     field: 'handleFd',

@@ -67,7 +67,9 @@ export function noGoaways(): GoawayCounts {
 export type GoawayMessage =
   | { steps: 2; acknowledged: true; pingMs: number }
   | { steps: 2; acknowledged: false }
-  | { steps: 1; reason: OneStepReason }
+  | { steps: 1; reason: Exclude<OneStepReason, 'unsupported'> }
+  /** `missing`: the fields this runtime lacks, as the support check names them. */
+  | { steps: 1; reason: 'unsupported'; missing: readonly string[] }
 
 const goawayChannel = channel(CHANNELS.goaway)
 
@@ -130,8 +132,8 @@ function finishWrite(fd: number, rest: Buffer): boolean {
 }
 
 export interface NoticeOptions {
-  /** False when this runtime lacks a field the notice reads. */
-  supported: boolean
+  /** The fields this runtime lacks for the notice (probed at attach), none when it has them all. */
+  missing: readonly string[]
   counts: GoawayCounts
 }
 
@@ -148,10 +150,14 @@ export function closeGracefully(session: ServerHttp2Session, options: NoticeOpti
   const none = () => {}
   if (session.closed || session.destroyed) return none
   const { counts } = options
-  const reason: OneStepReason | undefined =
-    session.encrypted !== false ? 'tls' : options.supported ? undefined : 'unsupported'
-  if (reason === undefined) return twoSteps(session, counts)
-  record(counts, { steps: 1, reason })
+  const { missing } = options
+  if (session.encrypted === false && missing.length === 0) return twoSteps(session, counts)
+  record(
+    counts,
+    session.encrypted !== false
+      ? { steps: 1, reason: 'tls' }
+      : { steps: 1, reason: 'unsupported', missing },
+  )
   session.close()
   return none
 }

@@ -59,8 +59,8 @@ export function assertSupported(features: readonly Feature[]): void {
 
 /**
  * For what lameduck can do without (HTTP/2's shutdown notice, which falls back to one GOAWAY):
- * whether this runtime has every field the feature reads.
+ * the fields this runtime lacks for it, by name, none when it has them all.
  */
-export function isSupported(feature: Feature): boolean {
-  return probedMissing(feature).length === 0
+export function missingFor(feature: Feature): readonly string[] {
+  return probedMissing(feature)
 }
