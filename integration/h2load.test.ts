@@ -112,7 +112,9 @@ function table(title: string, results: Run[]): void {
     (r) =>
       `${r.sent} sent, ${r.received} received, ${r.answered} answered, ${r.sent - r.received} dropped by the server; h2load ${r.succeeded} ok, ${r.errored} errored: ${r.sent - r.received} dropped, ${r.started - r.sent} queued and never sent, ${r.total - r.started} never started`,
   )
-  console.log(`${title} (h2load -c 20 -m 10, drain at ${LOADED_MS} ms), ${RUNS} runs:\n  ${cells.join('\n  ')}`)
+  console.log(
+    `${title} (h2load -c 20 -m 10, drain at ${LOADED_MS} ms), ${RUNS} runs:\n  ${cells.join('\n  ')}`,
+  )
 }
 
 async function runs(fn: () => Promise<Run>): Promise<Run[]> {

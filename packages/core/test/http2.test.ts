@@ -198,7 +198,9 @@ describe('HTTP/2', { timeout: 10_000 }, () => {
     // The client stops reading: the kernel's buffers fill and the rest waits in libuv's queue.
     await raw.next((f) => f.type === H2_FRAME.DATA)
     raw.socket.pause()
-    await expect.poll(() => (session ? (sessionSocket(session)?.queued ?? 0) : 0)).toBeGreaterThan(0)
+    await expect
+      .poll(() => (session ? (sessionSocket(session)?.queued ?? 0) : 0))
+      .toBeGreaterThan(0)
     const gaveUp = new Promise<unknown>((resolve) => {
       const onGoaway = (message: unknown) => {
         unsubscribe(CHANNELS.goaway, onGoaway)
@@ -221,9 +223,13 @@ describe('HTTP/2', { timeout: 10_000 }, () => {
     server.on('stream', respondAfterDelay)
     const { ld, port } = await start(server)
     const messages: unknown[] = []
-    const onGoaway = (message: unknown) => messages.push(message)
+    const onGoaway = (message: unknown) => {
+      messages.push(message)
+    }
     subscribe(CHANNELS.goaway, onGoaway)
-    onTestFinished(() => unsubscribe(CHANNELS.goaway, onGoaway))
+    onTestFinished(() => {
+      unsubscribe(CHANNELS.goaway, onGoaway)
+    })
     const session = client(`http://127.0.0.1:${port}`)
     expect((await get(session, '/?ms=0')).status).toBe(200)
     await ld.shutdown()

@@ -198,9 +198,13 @@ describe(`support check on ${process.version}`, () => {
         if (server.listening) server.close()
       })
       const messages: unknown[] = []
-      const onGoaway = (message: unknown) => messages.push(message)
+      const onGoaway = (message: unknown) => {
+        messages.push(message)
+      }
       subscribe('lameduck:goaway', onGoaway)
-      onTestFinished(() => unsubscribe('lameduck:goaway', onGoaway))
+      onTestFinished(() => {
+        unsubscribe('lameduck:goaway', onGoaway)
+      })
       const session = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
       session.on('error', () => {})
       onTestFinished(() => session.destroy())

@@ -21,8 +21,11 @@ export interface H2FrameCounts {
  * Parses HTTP/2 frames from one direction of a connection as they pass, without holding them
  * back: the proxy forwards every byte as it comes.
  */
-function frameReader(skip: number, onFrame: (type: number, stream: number, payload: Buffer) => void) {
-  let pending = Buffer.alloc(0)
+function frameReader(
+  skip: number,
+  onFrame: (type: number, stream: number, payload: Buffer) => void,
+) {
+  let pending: Buffer = Buffer.alloc(0)
   let toSkip = skip
   return (chunk: Buffer) => {
     pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk])
@@ -45,7 +48,12 @@ function frameReader(skip: number, onFrame: (type: number, stream: number, paylo
  * ones the server answered: what reached the server is then known whatever the client reports.
  */
 export class H2FrameProxy {
-  readonly counts: H2FrameCounts = { connections: 0, streamsSent: 0, streamsAnswered: 0, goaways: [] }
+  readonly counts: H2FrameCounts = {
+    connections: 0,
+    streamsSent: 0,
+    streamsAnswered: 0,
+    goaways: [],
+  }
   readonly #server: Server
   readonly #sockets = new Set<Socket>()
 
