@@ -28,5 +28,6 @@ export {
   SHUTDOWN_WAITS,
   type ShutdownSignal,
 } from './options.js'
+export { type GoawayMessage, NOTICE_WAITS, type OneStepReason } from './shutdown-notice.js'
 export { closeWebSocketsOnDrain, type WebSocketServerLike } from './websockets.js'
 export type { ListenOptions } from './worker-protocol.js'
