@@ -33,7 +33,7 @@ describe('public types', () => {
     expectTypeOf<ShutdownReport['hooks']>().toEqualTypeOf<HookResult[]>()
     expectTypeOf<keyof ShutdownReport['http2']['oneStep']>().toEqualTypeOf<OneStepReason>()
     expectTypeOf<GoawayMessage>().toExtend<{ steps: 1 | 2 }>()
-    expectTypeOf(NOTICE_WAITS).toEqualTypeOf<Readonly<{ boundary: number; ack: number }>>()
+    expectTypeOf(NOTICE_WAITS).toExtend<{ readonly boundary: number; readonly ack: number }>()
   })
 
   it('rejects wrong options at compile time', () => {
