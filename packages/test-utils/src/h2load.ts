@@ -34,15 +34,24 @@ export interface H2loadOptions {
    */
   requests?: number
   path?: string
+  /** Over TLS (h2 by ALPN) instead of h2c. */
+  tls?: boolean
 }
 
 /**
- * nghttp2's `h2load` (Debian's nghttp2-client) over h2c: `connections` connections, `streams`
+ * nghttp2's `h2load` (Debian's nghttp2-client) over h2c or TLS: `connections` connections, `streams`
  * concurrent streams on each, for `seconds` or `requests`.
  */
 export function h2load(
   port: number,
-  { connections = 20, streams = 10, seconds = 4, requests, path = '/' }: H2loadOptions = {},
+  {
+    connections = 20,
+    streams = 10,
+    seconds = 4,
+    requests,
+    path = '/',
+    tls = false,
+  }: H2loadOptions = {},
 ): H2loadRun {
   const child = spawn(
     'h2load',
@@ -52,7 +61,7 @@ export function h2load(
       '-m',
       String(streams),
       ...(requests === undefined ? ['-D', String(seconds)] : ['-n', String(requests)]),
-      `http://127.0.0.1:${port}${path}`,
+      `${tls ? 'https' : 'http'}://127.0.0.1:${port}${path}`,
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   )
