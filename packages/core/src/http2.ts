@@ -1,22 +1,17 @@
-import type {
-  Http2SecureServer,
-  Http2Server,
-  ServerHttp2Session,
-  ServerHttp2Stream,
-} from 'node:http2'
-import { Server as NetServer } from 'node:net'
-import type { DrainCounts } from './connections.js'
+import type { ServerHttp2Session, ServerHttp2Stream } from 'node:http2'
 import { openStreams } from './node-internals.js'
-import { closeGracefully } from './shutdown-notice.js'
+import type { Http2AnyServer } from './server-kind.js'
+import { closeGracefully, type GoawayCounts } from './shutdown-notice.js'
 import { missingFor } from './support.js'
 
-export type Http2AnyServer = Http2Server | Http2SecureServer
-
-export function isHttp2Server(server: unknown): server is Http2AnyServer {
-  return (
-    server instanceof NetServer &&
-    typeof (server as Partial<Http2Server>).updateSettings === 'function'
-  )
+/** The figures of the shutdown report the session tracker adds to. */
+export interface SessionCounts extends GoawayCounts {
+  /** Responses completed after the drain began. */
+  requests: number
+  /** Sockets (HTTP/2 sessions included) destroyed at the deadline. */
+  forced: number
+  /** Requests whose response had not completed when their socket or session was destroyed. */
+  forcedRequests: number
 }
 
 export interface SessionTracker {
@@ -33,7 +28,7 @@ export interface SessionTracker {
  * and a stream whose client went away is counted as neither. Each session is closed in RFC 9113's
  * two steps where it can be (shutdown-notice.ts), so a stream opened while draining is served.
  */
-export function trackSessions(server: Http2AnyServer, counts: DrainCounts): SessionTracker {
+export function trackSessions(server: Http2AnyServer, counts: SessionCounts): SessionTracker {
   // Probed once per process, here at attach().
   const notice = { missing: missingFor('shutdownNotice'), counts }
   const sessions = new Set<ServerHttp2Session>()
