@@ -25,22 +25,25 @@ export async function lostUnderLoad(peer: Peer) {
 /**
  * HTTP/2 streams when SIGTERM arrives 2 s into 8 s of 20 connections × 10 concurrent streams over
  * h2c, with a 3 s deadline (a peer that leaves sessions open has to cut them before h2load is
- * done): those h2load saw fail (it never retries), and of those the ones that had reached the
- * server and were dropped there, counted from the frames by a proxy between the two (sent, less
- * those answered).
+ * done): those h2load saw fail (it never retries), those it had queued and never sent, and
+ * those that reached the server and were dropped there unprocessed (sent above the last stream
+ * id of the server's final GOAWAY), counted from the frames by a proxy between the two.
  */
-export async function h2loadErrored(peer: Peer): Promise<{ failed: number; dropped: number }> {
+export async function h2loadErrored(
+  peer: Peer,
+): Promise<{ failed: number; neverSent: number; dropped: number }> {
   const p = await startPeer(peer, { timeout: 3_000, protocol: 'h2' })
   const proxy = await H2FrameProxy.start(p.port)
   const run = h2load(proxy.port, { path: '/fast', seconds: 8 })
   try {
     await new Promise((resolve) => setTimeout(resolve, 2_000))
     p.terminate()
-    const { failed } = await run.done
-    return { failed, dropped: proxy.counts.streamsSent - proxy.counts.streamsAnswered }
+    const { failed, started } = await run.done
+    // Counted as each connection closes.
+    await proxy.close()
+    return { failed, neverSent: started - proxy.counts.streamsSent, dropped: proxy.counts.refused }
   } finally {
     run.kill()
-    await proxy.close()
     await p.kill()
   }
 }

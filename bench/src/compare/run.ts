@@ -117,7 +117,7 @@ if (want('figures')) {
 if (want('h2load')) {
   const runs = Object.fromEntries(PEERS.map((peer) => [peer, []])) as unknown as Record<
     Peer,
-    { failed: number; dropped: number }[]
+    { failed: number; neverSent: number; dropped: number }[]
   >
   for (let run = 0; run < 5; run++) {
     for (const peer of PEERS) runs[peer].push(await h2loadErrored(peer))
@@ -127,11 +127,13 @@ if (want('h2load')) {
     [
       '',
       'streams h2load saw fail, per run (5 runs, alternating peers)',
-      'of those, dropped by the server (sent, never answered; counted from the frames)',
+      'queued by h2load, never sent',
+      'dropped by the server (sent above its final GOAWAY; from the frames)',
     ],
     PEERS.map((peer) => [
       LABELS[peer],
       runs[peer].map((r) => r.failed).join(' '),
+      runs[peer].map((r) => r.neverSent).join(' '),
       runs[peer].map((r) => r.dropped).join(' '),
     ]),
   )

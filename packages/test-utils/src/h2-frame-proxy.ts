@@ -15,6 +15,11 @@ export interface H2FrameCounts {
   streamsAnswered: number
   /** The last stream id of each GOAWAY the server sent, in order. */
   goaways: number[]
+  /**
+   * Streams the client sent above the last stream id of the server's last GOAWAY on that
+   * connection: the server dropped them unprocessed. Counted when the connection closes.
+   */
+  refused: number
 }
 
 /**
@@ -53,6 +58,7 @@ export class H2FrameProxy {
     streamsSent: 0,
     streamsAnswered: 0,
     goaways: [],
+    refused: 0,
   }
   readonly #server: Server
   readonly #sockets = new Set<Socket>()
@@ -87,20 +93,27 @@ export class H2FrameProxy {
         upstream.destroy()
       })
     }
-    let lastOpened = 0
+    const opened: number[] = []
     const answered = new Set<number>()
+    let lastGoaway: number | undefined
     client.on(
       'data',
       frameReader(PREFACE_LENGTH, (type, stream) => {
-        if (type !== HEADERS || stream <= lastOpened) return
-        lastOpened = stream
+        if (type !== HEADERS || stream <= (opened.at(-1) ?? 0)) return
+        opened.push(stream)
         counts.streamsSent++
       }),
     )
+    client.once('close', () => {
+      if (lastGoaway !== undefined) counts.refused += opened.filter((id) => id > lastGoaway!).length
+    })
     upstream.on(
       'data',
       frameReader(0, (type, stream, payload) => {
-        if (type === GOAWAY) counts.goaways.push(payload.readUInt32BE(0) & 0x7fffffff)
+        if (type === GOAWAY) {
+          lastGoaway = payload.readUInt32BE(0) & 0x7fffffff
+          counts.goaways.push(lastGoaway)
+        }
         if (type !== HEADERS || answered.has(stream)) return
         answered.add(stream)
         counts.streamsAnswered++
