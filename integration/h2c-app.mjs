@@ -1,8 +1,9 @@
 // An h2c app for h2load: each request is answered after 2 ms, and the process prints how many
 // requests it received when it exits. FRAMEWORK: `core` (lameduck core, the default),
-// `fastify` (@lameduck/fastify with `http2: true`), or `bare` (node:http2 closing its sessions,
-// one GOAWAY each, at SIGTERM).
-import { createServer } from 'node:http2'
+// `core-tls` (the same over TLS, TLS_KEY and TLS_CERT holding the PEMs), `fastify`
+// (@lameduck/fastify with `http2: true`), or `bare` (node:http2 closing its sessions, one GOAWAY
+// each, at SIGTERM).
+import { createSecureServer, createServer } from 'node:http2'
 import { createRequire } from 'node:module'
 import { lameduck } from '@lameduck/core'
 
@@ -24,7 +25,10 @@ if (framework === 'fastify') {
   app.get('/', (_request, reply) => later(() => reply.send('ok')))
   await app.listen({ port, host })
 } else {
-  const server = createServer()
+  const server =
+    framework === 'core-tls'
+      ? createSecureServer({ key: process.env.TLS_KEY, cert: process.env.TLS_CERT })
+      : createServer()
   server.on('stream', (stream) => {
     stream.resume()
     later(() => {
@@ -33,7 +37,7 @@ if (framework === 'fastify') {
       stream.end('ok')
     })
   })
-  if (framework === 'core') {
+  if (framework === 'core' || framework === 'core-tls') {
     await lameduck({ timeout: 10_000 }).listen(server, { port, host })
   } else {
     const sessions = new Set()

@@ -1,7 +1,7 @@
 // The measured figures of the comparison: loss under load, drain tail, idle-socket cost and
 // throughput, each peer in its own process, alternating with bare node:http where it is a ratio.
 import { once } from 'node:events'
-import { h2load, inFlight, median, RawClient, within } from '@lameduck/test-utils'
+import { H2FrameProxy, h2load, inFlight, median, RawClient, within } from '@lameduck/test-utils'
 import autocannon from 'autocannon'
 import { idleSockets, shutdownUnderLoad } from '../harness.js'
 import { type Peer, startPeer } from './peer-process.js'
@@ -23,18 +23,25 @@ export async function lostUnderLoad(peer: Peer) {
 }
 
 /**
- * HTTP/2 streams h2load saw fail (it never retries) when SIGTERM arrives 2 s into 8 s of
- * 20 connections × 10 concurrent streams over h2c, with a 3 s deadline: a peer that leaves
- * sessions open has to cut them before h2load is done.
+ * HTTP/2 streams when SIGTERM arrives 2 s into 8 s of 20 connections × 10 concurrent streams over
+ * h2c, with a 3 s deadline (a peer that leaves sessions open has to cut them before h2load is
+ * done): those h2load saw fail (it never retries), those it had queued and never sent, and
+ * those that reached the server and were dropped there unprocessed (sent above the last stream
+ * id of the server's final GOAWAY), counted from the frames by a proxy between the two.
  */
-export async function h2loadErrored(peer: Peer): Promise<number> {
+export async function h2loadErrored(
+  peer: Peer,
+): Promise<{ failed: number; neverSent: number; dropped: number }> {
   const p = await startPeer(peer, { timeout: 3_000, protocol: 'h2' })
-  const run = h2load(p.port, { path: '/fast', seconds: 8 })
+  const proxy = await H2FrameProxy.start(p.port)
+  const run = h2load(proxy.port, { path: '/fast', seconds: 8 })
   try {
     await new Promise((resolve) => setTimeout(resolve, 2_000))
     p.terminate()
-    const { failed } = await run.done
-    return failed
+    const { failed, started } = await run.done
+    // Counted as each connection closes.
+    await proxy.close()
+    return { failed, neverSent: started - proxy.counts.streamsSent, dropped: proxy.counts.refused }
   } finally {
     run.kill()
     await p.kill()

@@ -115,17 +115,27 @@ if (want('figures')) {
 }
 
 if (want('h2load')) {
-  const errored = Object.fromEntries(PEERS.map((peer) => [peer, [] as number[]])) as Record<
+  const runs = Object.fromEntries(PEERS.map((peer) => [peer, []])) as unknown as Record<
     Peer,
-    number[]
+    { failed: number; neverSent: number; dropped: number }[]
   >
   for (let run = 0; run < 5; run++) {
-    for (const peer of PEERS) errored[peer].push(await h2loadErrored(peer))
+    for (const peer of PEERS) runs[peer].push(await h2loadErrored(peer))
   }
   table(
     'HTTP/2 streams during the drain: h2load -c 20 -m 10 for 8 s over h2c, SIGTERM 2 s in, 3 s deadline',
-    ['', 'streams failed per run (5 runs, alternating peers)'],
-    PEERS.map((peer) => [LABELS[peer], errored[peer].join(' ')]),
+    [
+      '',
+      'streams h2load saw fail, per run (5 runs, alternating peers)',
+      'queued by h2load, never sent',
+      'dropped by the server (sent above its final GOAWAY; from the frames)',
+    ],
+    PEERS.map((peer) => [
+      LABELS[peer],
+      runs[peer].map((r) => r.failed).join(' '),
+      runs[peer].map((r) => r.neverSent).join(' '),
+      runs[peer].map((r) => r.dropped).join(' '),
+    ]),
   )
 }
 

@@ -6,6 +6,7 @@ import { closeListener, type ListenerGuard } from './listener.js'
 import { connectionCount, httpConnections, stopConnectionsChecker } from './node-internals.js'
 import { createResponseMarker } from './response-marking.js'
 import { type AttachableServer, isHttp2Server } from './server-kind.js'
+import { noGoaways } from './shutdown-notice.js'
 import { trackSideSockets } from './side-sockets.js'
 
 export interface DrainCounts extends SessionCounts {
@@ -43,6 +44,7 @@ export function trackConnections(server: AttachableServer): ConnectionTracker {
     forced: 0,
     forcedRequests: 0,
     forcedUpgraded: 0,
+    ...noGoaways(),
   }
   let idle: IdleCloser | undefined
   let closeListenerNow: (() => void) | undefined

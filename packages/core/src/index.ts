@@ -27,6 +27,7 @@ export {
   type ShutdownSignal,
 } from './options.js'
 export type { AttachableServer } from './server-kind.js'
+export { type GoawayMessage, NOTICE_WAITS, type OneStepReason } from './shutdown-notice.js'
 export type {
   EndableResponse,
   Lameduck,

@@ -20,6 +20,8 @@ export const NODE_FIELDS = Object.freeze({
   tlsParent: '_parent',
   sessionState: 'state',
   connectionCount: '_connections',
+  handleFd: 'fd',
+  writeQueueSize: 'writeQueueSize',
 } as const)
 
 type ConnectionsList = { all(): { socket?: Socket | null }[] }
@@ -81,6 +83,32 @@ export function openStreams(session: ServerHttp2Session): ServerHttp2Stream[] {
   return streams === undefined ? [] : ([...streams.values()] as ServerHttp2Stream[])
 }
 
+type StreamHandle = { fd?: unknown; writeQueueSize?: unknown }
+
+function streamHandle(socket: Socket): StreamHandle | undefined {
+  const handle = (socket as Socket & { _handle?: unknown })._handle
+  return handle !== null && typeof handle === 'object' ? (handle as StreamHandle) : undefined
+}
+
+/**
+ * The socket under a plaintext HTTP/2 session as libuv holds it: its file descriptor, and how
+ * many bytes Node has handed libuv that are not in the kernel yet (nghttp2 writes whole frames,
+ * so with none queued every frame it produced is whole in the kernel). Undefined when the
+ * session does not run over a socket with a descriptor of its own (a JS stream), or it closed.
+ */
+export function sessionSocket(
+  session: ServerHttp2Session,
+): { fd: number; queued: number } | undefined {
+  if (session.destroyed) return undefined
+  // Node's proxy (`session.socket`) forwards reads of other fields to the socket itself.
+  const handle = streamHandle(session.socket as Socket)
+  const fd = handle?.fd
+  const queued = handle?.writeQueueSize
+  return typeof fd === 'number' && fd >= 0 && typeof queued === 'number'
+    ? { fd, queued }
+    : undefined
+}
+
 /** How many connections the server holds, whatever their kind (`net.Server` counts them). */
 export function connectionCount(server: NetServer): number {
   return (server as NetServer & { _connections?: number })._connections ?? 0
@@ -104,7 +132,7 @@ export function stopConnectionsChecker(server: NetServer): void {
 }
 
 /** What lameduck needs of the runtime for one kind of server. */
-export type Feature = 'http' | 'tls' | 'http2'
+export type Feature = 'http' | 'tls' | 'http2' | 'shutdownNotice'
 
 export interface Probe {
   feature: Feature
@@ -195,7 +223,33 @@ export const PROBES: readonly Probe[] = [
       return held
     },
   },
+  // The h2c shutdown notice (shutdown-notice.ts) reads the socket's libuv handle (`_handle`):
+  // its fd and write queue. connect() makes the handle and leaves the connecting to a later
+  // tick, which destroy() cancels, so no socket is opened: the descriptor reads -1.
+  {
+    feature: 'shutdownNotice',
+    field: 'handleFd',
+    name: 'net.Socket._handle.fd',
+    holds: () => withUnconnectedHandle((handle) => handle?.fd === -1),
+  },
+  {
+    feature: 'shutdownNotice',
+    field: 'writeQueueSize',
+    name: 'net.Socket._handle.writeQueueSize',
+    holds: () => withUnconnectedHandle((handle) => handle?.writeQueueSize === 0),
+  },
 ]
+
+function withUnconnectedHandle(read: (handle: StreamHandle | undefined) => boolean): boolean {
+  const socket = new Socket()
+  socket.on('error', () => {})
+  socket.connect(9, '127.0.0.1')
+  try {
+    return read(streamHandle(socket))
+  } finally {
+    socket.destroy()
+  }
+}
 
 function withListeningProbe(read: (server: HttpServer) => boolean): boolean {
   const server = new HttpServer()

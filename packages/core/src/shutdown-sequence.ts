@@ -125,6 +125,16 @@ function buildReport(
       forced: sum('forced'),
       forcedUpgraded: sum('forcedUpgraded'),
     },
+    http2: {
+      twoStep: sum('goawayTwoStep'),
+      unacknowledged: sum('goawayUnacknowledged'),
+      oneStep: {
+        tls: sum('goawayTls'),
+        unsupported: sum('goawayUnsupported'),
+        transport: sum('goawayTransport'),
+        busy: sum('goawayBusy'),
+      },
+    },
     hooks: hookResults,
   }
 }

@@ -42,16 +42,25 @@ export function featuresOf(server: object): Feature[] {
   return features
 }
 
+function probedMissing(feature: Feature): readonly string[] {
+  let fields = probed.get(feature)
+  if (fields === undefined) {
+    fields = missingFields(feature)
+    probed.set(feature, fields)
+  }
+  return fields
+}
+
 /** Throws `UnsupportedError` when this runtime lacks a field one of these features reads. */
 export function assertSupported(features: readonly Feature[]): void {
-  const missing: string[] = []
-  for (const feature of features) {
-    let fields = probed.get(feature)
-    if (fields === undefined) {
-      fields = missingFields(feature)
-      probed.set(feature, fields)
-    }
-    missing.push(...fields)
-  }
+  const missing = features.flatMap(probedMissing)
   if (missing.length > 0) throw new UnsupportedError(missing.join(', '), currentRuntime())
+}
+
+/**
+ * For what lameduck can do without (HTTP/2's shutdown notice, which falls back to one GOAWAY):
+ * the fields this runtime lacks for it, by name, none when it has them all.
+ */
+export function missingFor(feature: Feature): readonly string[] {
+  return probedMissing(feature)
 }

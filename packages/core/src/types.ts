@@ -27,6 +27,17 @@ export interface ShutdownReport {
     /** Upgraded sockets (WebSocket, ...) destroyed at the deadline. */
     forcedUpgraded: number
   }
+  /**
+   * How the HTTP/2 sessions open at the drain were closed: `twoStep`, a shutdown notice and the
+   * final GOAWAY once the client acknowledged it (no stream lost); `unacknowledged`, the final
+   * GOAWAY after the notice without the client's acknowledgement; `oneStep`, a single GOAWAY
+   * (a stream crossing it is not processed, and may be retried), by reason.
+   */
+  http2: {
+    twoStep: number
+    unacknowledged: number
+    oneStep: { tls: number; unsupported: number; transport: number; busy: number }
+  }
   hooks: HookResult[]
 }
 

@@ -2,12 +2,15 @@ import type { Server } from 'node:http'
 import type { Http2SecureServer } from 'node:http2'
 import {
   type ErrorCode,
+  type GoawayMessage,
   type HookResult,
   InvalidOptionError,
   type Lameduck,
   LameduckError,
   type LameduckOptions,
   lameduck,
+  NOTICE_WAITS,
+  type OneStepReason,
   type Readiness,
   type ReadinessFailsAt,
   type ShutdownReport,
@@ -28,6 +31,9 @@ describe('public types', () => {
     expectTypeOf<Http2SecureServer>().toExtend<Parameters<Lameduck['attach']>[0]>()
     expectTypeOf(ld.onShutdown('db', () => {})).toEqualTypeOf<Lameduck>()
     expectTypeOf<ShutdownReport['hooks']>().toEqualTypeOf<HookResult[]>()
+    expectTypeOf<keyof ShutdownReport['http2']['oneStep']>().toEqualTypeOf<OneStepReason>()
+    expectTypeOf<GoawayMessage>().toExtend<{ steps: 1 | 2 }>()
+    expectTypeOf(NOTICE_WAITS).toExtend<{ readonly boundary: number; readonly ack: number }>()
   })
 
   it('rejects wrong options at compile time', () => {

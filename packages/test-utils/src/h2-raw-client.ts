@@ -8,7 +8,15 @@ export interface Frame {
   payload: Buffer
 }
 
-const FRAME = { HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7 } as const
+const FRAME = {
+  DATA: 0,
+  HEADERS: 1,
+  RST_STREAM: 3,
+  SETTINGS: 4,
+  PING: 6,
+  GOAWAY: 7,
+  WINDOW_UPDATE: 8,
+} as const
 // HPACK: :method GET, :path /, :scheme http (static table), :authority "x" (literal, indexed name).
 const GET_ROOT = Buffer.from([0x82, 0x84, 0x86, 0x41, 0x01, 0x78])
 
@@ -16,14 +24,23 @@ const GET_ROOT = Buffer.from([0x82, 0x84, 0x86, 0x41, 0x01, 0x78])
  * An HTTP/2 client written by hand over h2c, so a test can open a stream at a moment a real
  * client would not allow (right after reading a GOAWAY) and see every frame that comes back.
  */
+export interface RawH2Options {
+  /** Acknowledge the server's SETTINGS (default true). */
+  ackSettings?: boolean
+  /** Acknowledge the server's PINGs (default true). */
+  ackPings?: boolean
+}
+
 export class RawH2Client {
   readonly socket: Socket
   readonly frames: Frame[] = []
   #buffer = Buffer.alloc(0)
   #listeners: ((frame: Frame) => void)[] = []
+  readonly #acks: Required<RawH2Options>
 
-  private constructor(socket: Socket) {
+  private constructor(socket: Socket, acks: Required<RawH2Options>) {
     this.socket = socket
+    this.#acks = acks
     socket.on('error', () => {})
     socket.on('data', (chunk: Buffer) => {
       this.#buffer = Buffer.concat([this.#buffer, chunk])
@@ -31,12 +48,12 @@ export class RawH2Client {
     })
   }
 
-  static async connect(port: number): Promise<RawH2Client> {
+  static async connect(port: number, options: RawH2Options = {}): Promise<RawH2Client> {
     const socket = connect({ port, host: '127.0.0.1' })
     await once(socket, 'connect')
     socket.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n')
     socket.write(frame(FRAME.SETTINGS, 0, 0, Buffer.alloc(0)))
-    return new RawH2Client(socket)
+    return new RawH2Client(socket, { ackSettings: true, ackPings: true, ...options })
   }
 
   /** Opens stream `id` with `GET path` (a path under 127 bytes). */
@@ -47,6 +64,18 @@ export class RawH2Client {
         : // :path as a literal without indexing, its name from the static table (index 4).
           Buffer.concat([GET_ROOT.subarray(0, 1), GET_ROOT.subarray(2), pathField(path)])
     this.socket.write(frame(FRAME.HEADERS, 0x5, id, block))
+  }
+
+  /** Lets the server send up to 2^31-1 bytes without waiting for a WINDOW_UPDATE. */
+  openWindows(): void {
+    const max = 2 ** 31 - 1
+    const initialWindow = Buffer.alloc(6)
+    initialWindow.writeUInt16BE(4, 0) // SETTINGS_INITIAL_WINDOW_SIZE
+    initialWindow.writeUInt32BE(max, 2)
+    this.socket.write(frame(FRAME.SETTINGS, 0, 0, initialWindow))
+    const increment = Buffer.alloc(4)
+    increment.writeUInt32BE(max - 65_535, 0)
+    this.socket.write(frame(FRAME.WINDOW_UPDATE, 0, 0, increment))
   }
 
   /** Calls `fn` on each frame from now on. */
@@ -76,11 +105,11 @@ export class RawH2Client {
         payload: this.#buffer.subarray(9, 9 + length),
       }
       this.#buffer = this.#buffer.subarray(9 + length)
-      // Acknowledge SETTINGS and PING as every client must.
-      if (received.type === FRAME.SETTINGS && !(received.flags & 1)) {
+      // Acknowledge SETTINGS and PING as every client must, unless told to misbehave.
+      if (received.type === FRAME.SETTINGS && !(received.flags & 1) && this.#acks.ackSettings) {
         this.socket.write(frame(FRAME.SETTINGS, 1, 0, Buffer.alloc(0)))
       }
-      if (received.type === FRAME.PING && !(received.flags & 1)) {
+      if (received.type === FRAME.PING && !(received.flags & 1) && this.#acks.ackPings) {
         this.socket.write(frame(FRAME.PING, 1, 0, received.payload))
       }
       this.frames.push(received)
@@ -90,6 +119,9 @@ export class RawH2Client {
 }
 
 export const H2_FRAME = FRAME
+
+/** The last stream id of RFC 9113's shutdown notice: the first of a two-step GOAWAY. */
+export const NOTICE_LAST_STREAM = 2 ** 31 - 1
 
 /** The last stream id a GOAWAY frame names. */
 export function goawayLastStream(frame: Frame): number {

@@ -8,12 +8,15 @@ export {
   type ContractReport,
   describeShutdownContract,
 } from './contract.js'
+export { type H2FrameCounts, H2FrameProxy } from './h2-frame-proxy.js'
 export {
   errorCode,
   type Frame,
   goawayLastStream,
   H2_FRAME,
+  NOTICE_LAST_STREAM,
   RawH2Client,
+  type RawH2Options,
 } from './h2-raw-client.js'
 export { type H2loadResult, type H2loadRun, h2load } from './h2load.js'
 export { keepAliveLoad, type Load, type LoadClient, type LoadResult, p99 } from './load.js'
