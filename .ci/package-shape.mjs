@@ -21,7 +21,9 @@ function namedFiles(pkg) {
     else if (value !== null && typeof value === 'object') Object.values(value).forEach(walk)
   }
   walk([pkg.exports, pkg.main, pkg.module, pkg.types, pkg.typings, pkg.bin, pkg.typesVersions])
-  return [...new Set(files.filter((file) => !file.includes('*')).map((f) => f.replace(/^\.\//, '')))]
+  return [
+    ...new Set(files.filter((file) => !file.includes('*')).map((f) => f.replace(/^\.\//, ''))),
+  ]
 }
 
 const packages = JSON.parse(run('pnpm', ['ls', '-r', '--json', '--depth=-1'], root)).filter(
@@ -35,7 +37,9 @@ try {
     const dest = join(out, name.replace('/', '+'))
     run('pnpm', ['pack', '--pack-destination', dest], path)
     const tarball = join(dest, run('ls', [dest], path).trim())
-    const listed = run('tar', ['tzf', tarball]).split('\n').filter((line) => line !== '')
+    const listed = run('tar', ['tzf', tarball])
+      .split('\n')
+      .filter((line) => line !== '')
     const shipped = new Set(listed.map((file) => file.replace(/^package\//, '')))
     run('tar', ['xzf', tarball, '-C', dest, 'package/package.json'])
     const packed = JSON.parse(readFileSync(join(dest, 'package/package.json'), 'utf8'))

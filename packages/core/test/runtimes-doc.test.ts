@@ -34,7 +34,7 @@ const documentedLines = [...doc.matchAll(/^\| Node\.js (\d+)\s+\|/gm)]
   .sort((a, b) => b - a)
 /** The Node lines a `| Node.js | 26, 24, … |` table row lists. */
 const rowLines = (row: string) => [...row.matchAll(/\d+/g)].map(Number).sort((a, b) => b - a)
-const unescape = (cell: string) => cell.replaceAll('\\|', '|')
+const tableCell = (cell: string) => cell.replaceAll('\\|', '|')
 
 describe('docs/runtimes.md', () => {
   it('is read against every public package of the workspace', () => {
@@ -43,7 +43,7 @@ describe('docs/runtimes.md', () => {
   })
 
   it('names the one engines range that every published package and the root declare', () => {
-    const ranges = [...doc.matchAll(/^\| `(\^[^`]+)`/gm)].map((m) => unescape(m[1]!))
+    const ranges = [...doc.matchAll(/^\| `(\^[^`]+)`/gm)].map((m) => tableCell(m[1]!))
     expect(ranges).toHaveLength(1)
     const engines = Object.fromEntries(
       [...published, { manifest: JSON.parse(read('package.json')) as Manifest }].map((pkg) => [
