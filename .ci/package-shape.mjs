@@ -44,12 +44,17 @@ try {
     run('tar', ['xzf', tarball, '-C', dest, 'package/package.json'])
     const packed = JSON.parse(readFileSync(join(dest, 'package/package.json'), 'utf8'))
     const missing = namedFiles(packed).filter((file) => !shipped.has(file))
-    let ok = missing.length === 0
+    // publishConfig.exports replaces exports in the pack: an entry added to one only is lost.
+    const source = JSON.parse(readFileSync(join(path, 'package.json'), 'utf8'))
+    const lost = Object.keys(source.exports ?? {}).filter((key) => !(key in (packed.exports ?? {})))
+    let ok = missing.length === 0 && lost.length === 0
     console.log(
-      ok
+      missing.length === 0
         ? `every file the packed package.json names is in the tarball (${shipped.size} files)`
         : `the packed package.json names files that are not in the tarball: ${missing.join(', ')}`,
     )
+    if (lost.length > 0)
+      console.log(`exports missing from the packed package.json: ${lost.join(', ')}`)
     try {
       process.stdout.write(run(bin('publint'), ['--strict'], path))
       process.stdout.write(run(bin('attw'), [tarball, '--format', 'table-flipped'], path))
