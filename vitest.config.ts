@@ -1,12 +1,29 @@
 import { createRequire } from 'node:module'
 import { configDefaults, defineConfig } from 'vitest/config'
 
-/** NestJS 10, installed apart (packages/nestjs/test/nest10), for the nestjs-10 project. */
-const nest10 = createRequire(new URL('./packages/nestjs/test/nest10/package.json', import.meta.url))
-const nest10Alias = ['common', 'core', 'platform-express', 'platform-fastify'].map((name) => ({
-  find: `@nestjs/${name}`,
-  replacement: nest10.resolve(`@nestjs/${name}`),
-}))
+/**
+ * The older NestJS majors, each installed apart (packages/nestjs/test/nest10, nest11), for the
+ * nestjs-10 and nestjs-11 projects; the nestjs project runs on the newest, packages/nestjs's own.
+ */
+const nestProject = (major: 10 | 11) => {
+  const install = createRequire(
+    new URL(`./packages/nestjs/test/nest${major}/package.json`, import.meta.url),
+  )
+  return {
+    extends: true as const,
+    resolve: {
+      alias: ['common', 'core', 'platform-express', 'platform-fastify'].map((name) => ({
+        find: `@nestjs/${name}`,
+        replacement: install.resolve(`@nestjs/${name}`),
+      })),
+    },
+    // In-process tests only: the child-process fixtures pick their major in signals.test.ts.
+    test: {
+      name: `nestjs-${major}`,
+      include: ['packages/nestjs/test/{contract,nest}.test.ts'],
+    },
+  }
+}
 
 // Tests run on the TypeScript sources through the `@lameduck/source` export condition; child
 // process fixtures import the built packages, so `pnpm test` builds first.
@@ -55,15 +72,8 @@ export default defineConfig({
         extends: true,
         test: { name: 'bench', include: ['bench/test/*.test.ts'] },
       },
-      {
-        extends: true,
-        resolve: { alias: nest10Alias },
-        // In-process tests only: the child-process fixtures load the built package with Nest 11.
-        test: {
-          name: 'nestjs-10',
-          include: ['packages/nestjs/test/{contract,nest}.test.ts'],
-        },
-      },
+      nestProject(10),
+      nestProject(11),
       // Real nginx and HAProxy: run by `pnpm test:integration` (and .ci/run), not by `pnpm test`.
       ...(process.env.LAMEDUCK_INTEGRATION === '1'
         ? [

@@ -6,10 +6,10 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
-import { serverErrors, type WrkSummary, wrkPost } from '@lameduck/test-utils'
+import { serverErrors, startNginx, type WrkSummary, wrkPost } from '@lameduck/test-utils'
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest'
 import { spawnBounded } from './apps.js'
-import { freePort, startNginx, waitForPort } from './proxies.js'
+import { freePort, waitForPort } from './proxies.js'
 
 const server = fileURLToPath(new URL('./post-server.mjs', import.meta.url))
 const cli = fileURLToPath(new URL('../packages/reload/dist/cli.mjs', import.meta.url))
@@ -48,6 +48,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 async function underPostLoad(upstreams: number[], roll: () => Promise<void>): Promise<Outcome> {
   const port = await freePort()
   const nginx = await startNginx(port, upstreams)
+  onTestFinished(() => nginx.stop())
   const load = wrkPost(port)
   onTestFinished(() => {
     load.process.kill('SIGKILL')

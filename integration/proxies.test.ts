@@ -3,10 +3,10 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
-import { keepAliveLoad, type LoadResult, p99 } from '@lameduck/test-utils'
-import { describe, expect, it } from 'vitest'
+import { keepAliveLoad, type LoadResult, p99, startNginx } from '@lameduck/test-utils'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { type AppName, rollingRestart, startApp } from './apps.js'
-import { freePort, startHaproxy, startNginx, waitForPort } from './proxies.js'
+import { freePort, startHaproxy, waitForPort } from './proxies.js'
 
 const cli = fileURLToPath(new URL('../packages/reload/dist/cli.mjs', import.meta.url))
 
@@ -56,10 +56,11 @@ describe('nginx (upstream keepalive 32) in front of two instances', { timeout: 6
     it(`${name}: a rolling restart under load gives no 502 and no error`, async () => {
       const apps = await instances(name)
       const port = await freePort()
-      await startNginx(
+      const nginx = await startNginx(
         port,
         apps.map((a) => a.port),
       )
+      onTestFinished(() => nginx.stop())
       const result = await underLoad(port, () => rollingRestart(name, apps))
       report(`nginx + ${name}, rolling restart`, result)
       expect(result).toMatchObject({ lost: [], refused: 0, non2xx: 0 })
@@ -86,7 +87,8 @@ describe('nginx in front of lameduck run', { timeout: 60_000 }, () => {
     const exited = once(supervisor, 'exit')
     await waitForPort(appPort)
     const port = await freePort()
-    await startNginx(port, [appPort])
+    const nginx = await startNginx(port, [appPort])
+    onTestFinished(() => nginx.stop())
     const result = await underLoad(port, async () => {
       for (let i = 0; i < 3; i++) {
         const reload = spawn(process.execPath, [cli, 'reload', '--pid', String(supervisor.pid)])

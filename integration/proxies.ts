@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { freePort, type Nginx, startNginx as startFront, waitForPort } from '@lameduck/test-utils'
+import { freePort, waitForPort } from '@lameduck/test-utils'
 import { onTestFinished } from 'vitest'
 
 export { freePort, waitForPort }
@@ -29,13 +29,6 @@ async function run(
   })
   await waitForPort(port)
   return child
-}
-
-/** nginx in front of `upstreams` (test-utils' configuration), stopped when the test ends. */
-export async function startNginx(port: number, upstreams: number[]): Promise<Nginx> {
-  const nginx = await startFront(port, upstreams)
-  onTestFinished(() => nginx.stop())
-  return nginx
 }
 
 /**

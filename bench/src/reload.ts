@@ -1,12 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { median } from '@lameduck/test-utils'
+import { freePort, median } from '@lameduck/test-utils'
 import autocannon from 'autocannon'
 import { recordAutocannon } from './charts/timeline.js'
 import { round } from './harness.js'
@@ -59,16 +58,6 @@ function newVersionFile(): string {
   const file = join(mkdtempSync(join(tmpdir(), 'lameduck-bench-')), 'version')
   writeFileSync(file, 'v1')
   return file
-}
-
-/** A port that was free a moment ago, for a process that must be told its port in advance. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo
-      probe.close(() => resolve(port))
-    })
-  })
 }
 
 const cannon = (port: number, seconds: number, close: boolean) =>

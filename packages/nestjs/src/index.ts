@@ -65,13 +65,18 @@ function createHandle(options: LameduckModuleOptions, host: HttpAdapterHost): Co
   })
   const adapter = host.httpAdapter
   // Routes of the platform itself, registered before Nest's middleware, guards and global prefix.
+  // A failure goes to the platform's own error handling, as in the other adapters: Express's
+  // `next` (Express 4, under Nest 10, ignores a returned promise), Fastify's returned promise.
   for (const route of healthRoutes(ld, { health, readiness })) {
-    adapter?.get(route.path, (_request: unknown, response: unknown) => {
-      route.reply().then(({ status, headers, body }) => {
+    adapter?.get(route.path, (_request: unknown, response: unknown, next?: unknown) => {
+      const sent = route.reply().then(({ status, headers, body }) => {
         for (const [name, value] of Object.entries(headers))
           adapter.setHeader(response, name, value)
         adapter.reply(response, body, status)
       })
+      if (typeof next !== 'function') return sent
+      sent.catch(next as (error: unknown) => void)
+      return undefined
     })
   }
   return ld

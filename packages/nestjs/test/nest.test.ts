@@ -66,6 +66,23 @@ for (const platform of ['express', 'fastify'] satisfies Platform[]) {
       ])
     })
 
+    it('hands a failed health reply to the platform’s error handling: 500, nothing unhandled', async () => {
+      const app = await createNestApp(platform, 'http', {})
+      const port = await listen(app)
+      const unhandled: unknown[] = []
+      const record = (reason: unknown) => unhandled.push(reason)
+      process.on('unhandledRejection', record)
+      onTestFinished(() => {
+        process.off('unhandledRejection', record)
+      })
+      app.get(Lameduck).checkReadiness = () => Promise.reject(new Error('readiness failed'))
+      const response = await fetch(`http://127.0.0.1:${port}/readyz`, {
+        signal: AbortSignal.timeout(5_000),
+      })
+      expect(response.status).toBe(500)
+      expect(unhandled).toEqual([])
+    })
+
     it('injects the handle by its type, and forRootAsync takes its options from a provider', async () => {
       @Injectable()
       class Settings {

@@ -1,16 +1,17 @@
 import { get, keepAliveLoad, sigtermDuring, startFixture } from '@lameduck/test-utils'
 import { describe, expect, it } from 'vitest'
-import { onNest10 } from './nest10.js'
+import { onNest } from './nest-major.js'
 
 const fixture = new URL('./fixtures/server.mjs', import.meta.url)
 
 const cases = [
-  { nest: 11, platform: 'express', useProcessExit: true },
+  { nest: 12, platform: 'express', useProcessExit: true },
+  { nest: 12, platform: 'fastify', useProcessExit: true },
+  { nest: 12, platform: 'express', useProcessExit: false },
   { nest: 11, platform: 'fastify', useProcessExit: true },
-  { nest: 11, platform: 'express', useProcessExit: false },
   { nest: 10, platform: 'express', useProcessExit: false },
   { nest: 10, platform: 'fastify', useProcessExit: false },
-]
+] as const
 
 describe('@lameduck/nestjs with app.enableShutdownHooks(), in a child process', {
   timeout: 15_000,
@@ -21,7 +22,7 @@ describe('@lameduck/nestjs with app.enableShutdownHooks(), in a child process', 
       const child = await startFixture(
         fixture,
         { platform, useProcessExit, delay: 100 },
-        nest === 10 ? onNest10 : {},
+        nest === 12 ? {} : onNest(nest),
       )
       const load = keepAliveLoad({ port: child.port, client: 'undici', connections: 50 })
       const { response, exit } = await sigtermDuring(child, '/slow')
@@ -43,7 +44,7 @@ describe('@lameduck/nestjs with app.enableShutdownHooks(), in a child process', 
   }
 
   it('Nest 10: exits 1 when the drain had to force a request', async () => {
-    const child = await startFixture(fixture, { timeout: 50 }, onNest10)
+    const child = await startFixture(fixture, { timeout: 50 }, onNest(10))
     const arrived = child.arrived('/slow')
     const slow = get(child.port, '/slow').catch((error: NodeJS.ErrnoException) => error.code)
     await arrived

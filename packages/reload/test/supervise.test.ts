@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,9 +12,16 @@ import { text } from './run.js'
 
 const entry = fileURLToPath(new URL('./fixtures/app.mjs', import.meta.url))
 
+/** A path in a directory of its own, removed when the test ends. */
+function tempFile(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lameduck-test-'))
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+  return join(dir, name)
+}
+
 describe('supervise()', { timeout: 20_000 }, () => {
   it('runs, reloads and stops a generation in process, keeping one listening socket', async () => {
-    const versionFile = join(mkdtempSync(join(tmpdir(), 'lameduck-test-')), 'version')
+    const versionFile = tempFile('version')
     writeFileSync(versionFile, 'v1')
     const supervisor = await supervise({
       entry,
@@ -65,7 +72,7 @@ describe('supervise()', { timeout: 20_000 }, () => {
   })
 
   it('rejects with a WorkerFailedError when the first generation does not start', async () => {
-    const versionFile = join(mkdtempSync(join(tmpdir(), 'lameduck-test-')), 'version')
+    const versionFile = tempFile('version')
     writeFileSync(versionFile, 'crash')
     const failed = supervise({
       entry,
@@ -93,7 +100,7 @@ describe('supervise()', { timeout: 20_000 }, () => {
   })
 
   it('leaves the exit to an app with signals: false, after draining it', async () => {
-    const exitedFile = join(mkdtempSync(join(tmpdir(), 'lameduck-test-')), 'exited')
+    const exitedFile = tempFile('exited')
     const supervisor = await supervise({
       entry: fileURLToPath(new URL('./fixtures/signals-false-app.mjs', import.meta.url)),
       listen: [{ host: '127.0.0.1', port: 0 }],

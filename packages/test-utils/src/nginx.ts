@@ -21,8 +21,15 @@ export async function freePort(): Promise<number> {
   return port
 }
 
-export async function waitForPort(port: number): Promise<void> {
+/**
+ * Resolves once 127.0.0.1:`port` accepts a connection, trying every 20 ms (a child that binds it
+ * says nothing on its own); rejects after `within` ms, so the loop never outlives its test.
+ */
+export async function waitForPort(port: number, within = 10_000): Promise<void> {
+  const deadline = Date.now() + within
   while ((await connectOutcome(port)) !== 'connected') {
+    if (Date.now() >= deadline)
+      throw new Error(`nothing accepted on 127.0.0.1:${port} in ${within} ms`)
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
 }
