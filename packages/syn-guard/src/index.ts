@@ -1,20 +1,42 @@
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
 
 interface Addon {
   dropNewHandshakes(fd: number): void
   pendingConnections(fd: number): number
 }
 
+/**
+ * Where the addon may be, in order: the prebuild for this architecture (built without a C
+ * library, it loads on glibc and musl alike), else the one built from source at install.
+ */
+const BINARIES = [
+  `../prebuilds/linux-${process.arch}/syn_guard.node`,
+  '../build/Release/syn_guard.node',
+]
+
 function load(): Addon | Error {
   if (process.platform !== 'linux') return new Error('@lameduck/syn-guard works on Linux only')
-  try {
-    const require = createRequire(import.meta.url)
-    return require(`../prebuilds/${process.platform}-${process.arch}/syn_guard.node`) as Addon
-  } catch (error) {
-    return new Error('@lameduck/syn-guard: the addon is not built for this platform', {
-      cause: error,
-    })
+  const require = createRequire(import.meta.url)
+  const failures: string[] = []
+  for (const binary of BINARIES) {
+    const path = fileURLToPath(new URL(binary, import.meta.url))
+    if (!existsSync(path)) continue
+    try {
+      return require(path) as Addon
+    } catch (error) {
+      failures.push(`${path}: ${(error as Error).message}`)
+    }
   }
+  if (failures.length > 0) {
+    return new Error(
+      `@lameduck/syn-guard: the addon did not load on linux-${process.arch}: ${failures.join('; ')}`,
+    )
+  }
+  return new Error(
+    `@lameduck/syn-guard: no addon for linux-${process.arch} (no prebuild for it, and the build at install failed or did not run: see the install log, or run \`npm rebuild @lameduck/syn-guard\`)`,
+  )
 }
 
 const addon = load()
