@@ -15,7 +15,7 @@ import {
 } from './health.js'
 import { type Hook, type HookResult, runHooks } from './hooks.js'
 import { isHttp2Server } from './http2.js'
-import { type ListenerGuard, loadListenerGuard } from './listener.js'
+import { seekListenerGuard } from './listener.js'
 import { guardLogger, type Logger } from './logger.js'
 import {
   type LameduckOptions,
@@ -51,6 +51,12 @@ export interface ShutdownReport {
     forcedUpgraded: number
   }
   hooks: HookResult[]
+  /**
+   * Present when `@lameduck/syn-guard` is installed and was wanted (on Linux, for a listener this
+   * process bound) but could not be used: why. Those listeners closed the plain way, resetting
+   * the connections still waiting in their accept queue.
+   */
+  synGuardUnavailable?: string
 }
 
 export interface Lameduck {
@@ -154,8 +160,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
   let shutdownPromise: Promise<ShutdownReport> | undefined
   let onDrained: (() => void) | undefined
   // Looked for at the first attach (see listener.ts).
-  let guardSought = false
-  let guard: ListenerGuard | undefined
+  const listenerGuard = config.synGuard ? seekListenerGuard(logger) : undefined
 
   const getState = () => state
 
@@ -224,7 +229,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
     const drained = new Promise<void>((resolve) => {
       onDrained = resolve
     })
-    for (const tracker of trackers.values()) tracker.drain(config.idleGrace, guard)
+    for (const tracker of trackers.values()) tracker.drain(config.idleGrace, listenerGuard?.guard)
     onTrackerDrained()
     let deadlineTimer: NodeJS.Timeout | undefined
     const deadlineHit = new Promise<'deadline'>((resolve) => {
@@ -291,6 +296,9 @@ export function lameduck(options?: LameduckOptions): Lameduck {
       },
       hooks: hookResults,
     }
+    if (listenerGuard?.unavailable !== undefined) {
+      report.synGuardUnavailable = listenerGuard.unavailable
+    }
     return report
   }
 
@@ -325,10 +333,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
         Object.defineProperty(server, kAttached, { value: handle, configurable: true })
       }
       warnForeignListeners()
-      if (config.synGuard && !guardSought) {
-        guardSought = true
-        guard = loadListenerGuard(logger)
-      }
+      listenerGuard?.attached(server)
       return handle
     },
     onShutdown(name, fn, opts) {

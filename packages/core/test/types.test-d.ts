@@ -28,6 +28,7 @@ describe('public types', () => {
     expectTypeOf<Http2SecureServer>().toExtend<Parameters<Lameduck['attach']>[0]>()
     expectTypeOf(ld.onShutdown('db', () => {})).toEqualTypeOf<Lameduck>()
     expectTypeOf<ShutdownReport['hooks']>().toEqualTypeOf<HookResult[]>()
+    expectTypeOf<ShutdownReport['synGuardUnavailable']>().toEqualTypeOf<string | undefined>()
   })
 
   it('rejects wrong options at compile time', () => {

@@ -18,13 +18,13 @@ const BINARIES = [
 
 function load(): Addon | Error {
   if (process.platform !== 'linux') return new Error('@lameduck/syn-guard works on Linux only')
-  const require = createRequire(import.meta.url)
+  const requireAddon = createRequire(import.meta.url)
   const failures: string[] = []
   for (const binary of BINARIES) {
     const path = fileURLToPath(new URL(binary, import.meta.url))
     if (!existsSync(path)) continue
     try {
-      return require(path) as Addon
+      return requireAddon(path) as Addon
     } catch (error) {
       failures.push(`${path}: ${(error as Error).message}`)
     }
