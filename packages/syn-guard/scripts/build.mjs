@@ -48,7 +48,7 @@ const FLAGS = [
   '-Wl,--build-id=none',
   '-s',
 ]
-const SOURCES = ['src/syn_guard.c', 'src/nolibc.c']
+const SOURCES = ['src/syn_guard.c', 'src/notify.c', 'src/nolibc.c']
 
 function prebuildPath(architecture) {
   return join(root, 'prebuilds', `linux-${architecture}`, 'syn_guard.node')

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 interface Addon {
   dropNewHandshakes(fd: number): void
   pendingConnections(fd: number): number
+  notify(path: string, message: string, fds?: readonly number[]): void
 }
 
 /**
@@ -66,4 +67,14 @@ export function dropNewHandshakes(fd: number): void {
  */
 export function pendingConnections(fd: number): number {
   return loaded().pendingConnections(fd)
+}
+
+/**
+ * Sends `message` as one datagram to the AF_UNIX socket at `path` (absolute, or `@name` in the
+ * abstract namespace), with the file descriptors `fds` attached (SCM_RIGHTS): the service
+ * manager's notification protocol (`sd_notify`, `$NOTIFY_SOCKET`), which Node cannot speak.
+ * Throws a system error (`code`, `errno`, `syscall`) when the datagram cannot be sent.
+ */
+export function notify(path: string, message: string, fds: readonly number[] = []): void {
+  loaded().notify(path, message, fds)
 }

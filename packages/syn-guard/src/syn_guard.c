@@ -1,6 +1,7 @@
 // Socket calls Node does not expose, for closing a TCP listener without resetting a connection
 // the kernel has already completed: stop new handshakes, then count the connections still on
-// their way to accept(). Linux only; system calls through kernel.h.
+// their way to accept(); and, for `lameduck run`, the service manager's notifications
+// (notify.c). Linux only; system calls through kernel.h.
 #include <asm/errno.h>
 #include <linux/filter.h>
 #include <linux/in.h>
@@ -12,6 +13,7 @@
 #include <linux/tcp.h>
 #include <node_api.h>
 #include "kernel.h"
+#include "notify.h"
 
 #define TCP_FLAGS_OFFSET 13
 #define FLAG_SYN 0x02
@@ -52,7 +54,7 @@ static void append(char *to, size_t size, size_t *at, const char *text) {
 
 // Throws an Error like Node's system errors: message "<call>: <CODE>", with `code`, `errno`
 // (negative, as in Node) and `syscall`.
-static napi_value throw_system_error(napi_env env, const char *call, long result) {
+napi_value throw_system_error(napi_env env, const char *call, long result) {
   int number = (int)-result;
   char code[24] = "E";
   size_t at = 1;
@@ -207,6 +209,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
     {"dropNewHandshakes", NULL, drop_new_handshakes, NULL, NULL, NULL, napi_enumerable, NULL},
     {"pendingConnections", NULL, pending_connections, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"notify", NULL, notify, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
   return exports;

@@ -11,6 +11,7 @@ const prebuild = join(root, 'prebuilds', `linux-${process.arch}`, 'syn_guard.nod
 const EXPECTED = [
   'exports dropNewHandshakes',
   'exports pendingConnections',
+  'exports notify',
   'pendingConnections: 0',
   'filter instructions: 5',
   'dropNewHandshakes(0) threw: the fd is not a listening TCP socket',
