@@ -6,6 +6,7 @@ import { fdName, takeSockets } from './fd-store.js'
 import { type ResolvedSupervise, type SuperviseOptions, validateSupervise } from './options.js'
 import { serviceManager } from './sd-notify.js'
 import type { BoundSocket } from './sockets.js'
+import { watchPath } from './watch.js'
 import { spawnWorker, type Worker } from './worker.js'
 
 export interface ReloadResult {
@@ -172,6 +173,7 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
         // (after any readiness delay). Closing ours first means that, once they have, a new
         // connection is refused instead of waiting in a backlog nobody accepts from and being
         // reset when the supervisor exits.
+        unwatch?.()
         for (const socket of sockets) socket.close()
         const all = [...current, ...retiring]
         const codes = await Promise.all(
@@ -199,6 +201,7 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
   }
 
   let control: Server | undefined
+  let unwatch: (() => void) | undefined
   try {
     // Before any worker starts: a control path that is not safe to use stops everything here.
     if (options.control !== undefined) control = await serveControl(supervisor, options.control)
@@ -208,6 +211,9 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
     for (const [i, address] of toStore) manager?.store(fdName(address), sockets[i]!.fd)
     for (const name of stale) manager?.forget(name)
     manager?.ready(describe())
+    if (options.watch !== undefined) {
+      unwatch = watchPath(options.watch, () => supervisor.reload(), logger)
+    }
   } catch (error) {
     control?.close()
     for (const socket of sockets) socket.close()
