@@ -72,7 +72,7 @@ describe('@lameduck/syn-guard installed but unusable', () => {
     const warnings = lines.filter((line) => line.level === 'warn')
     expect(warnings).toHaveLength(1)
     expect(warnings[0]!.err).toMatch(
-      /the addon did not load on linux-.*syn_guard\.node: .*(invalid ELF header|too short)/,
+      /addon that loads on linux-.*the addon did not load: .*syn_guard\.node: .*(invalid ELF header|too short)/,
     )
     expect(lines.at(-1)!.synGuardUnavailable).toBe(warnings[0]!.err)
   })
