@@ -2,7 +2,7 @@ import { type ConnectionTracker, trackConnections } from './connections.js'
 import { InvalidOptionError, InvalidStateError } from './errors.js'
 import { endWorker, markAttached, registerHandle } from './handle-registry.js'
 import { livenessReply, type State, sendReply } from './health.js'
-import { type ListenerGuard, loadListenerGuard } from './listener.js'
+import { seekListenerGuard } from './listener.js'
 import { guardLogger } from './logger.js'
 import { endOnDrain } from './on-drain.js'
 import {
@@ -33,7 +33,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
   let shutdownPromise: Promise<ShutdownReport> | undefined
   let warnedForeign = false
   // Looked for at the first attach (see listener.ts).
-  let guard: { value: ListenerGuard | undefined } | undefined
+  const listenerGuard = config.synGuard ? seekListenerGuard(logger) : undefined
 
   // Another SIGTERM handler (an SDK's, the app's own) often calls process.exit and cuts the drain
   // short; say so once, where the user wires lameduck up.
@@ -63,7 +63,8 @@ export function lameduck(options?: LameduckOptions): Lameduck {
       delay,
       timeout: config.timeout,
       idleGrace: config.idleGrace,
-      guard: guard?.value,
+      guard: listenerGuard?.guard,
+      synGuardUnavailable: listenerGuard?.unavailable,
       trackers: [...trackers.values()],
       hooks,
       logger,
@@ -107,7 +108,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
       trackers.set(server, trackConnections(server))
       markAttached(server, handle)
       warnForeignListeners()
-      if (config.synGuard && guard === undefined) guard = { value: loadListenerGuard(logger) }
+      listenerGuard?.attached(server)
       return handle
     },
     onShutdown(name, fn, opts) {

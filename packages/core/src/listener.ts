@@ -22,26 +22,71 @@ const GUARD_PACKAGE = '@lameduck/syn-guard'
 const QUEUE_WAIT = 1_000
 
 /**
- * Loads the helper when it is installed and usable here, else undefined (plain close). It is
- * required synchronously, at attach time, so that a drain never waits for it.
+ * The helper for one handle: loaded at the first attach(), synchronously, so that a drain never
+ * waits for it. Installed but unusable here (no binary for this platform, one that does not
+ * load), it is told once, through the logger and in the shutdown report, as soon as a listener
+ * it was wanted for is seen: on Linux, one this process bound itself.
  */
-export function loadListenerGuard(logger: Logger): ListenerGuard | undefined {
-  // Workers of node:cluster share the primary's socket, or hold none of their own.
-  if (cluster.isWorker) return undefined
+export interface ListenerGuardSeeker {
+  /** The helper, once an attach() has loaded it and it is usable. */
+  readonly guard: ListenerGuard | undefined
+  /** Why the helper was wanted for a listener and not used; undefined while it was not. */
+  readonly unavailable: string | undefined
+  /** Loads the helper at the first call, and tells when it is wanted for `server` and unusable. */
+  attached(server: NetServer): void
+}
+
+export function seekListenerGuard(logger: Logger): ListenerGuardSeeker {
+  let sought = false
+  let guard: ListenerGuard | undefined
+  let failure: Error | undefined
+  let unavailable: string | undefined
+  const wanted = (server: NetServer) => {
+    if (failure === undefined || unavailable !== undefined || ownListenerFd(server) === undefined) {
+      return
+    }
+    unavailable = failure.message
+    logger.warn(
+      { err: failure },
+      'lameduck: @lameduck/syn-guard is installed but cannot be used here; listeners close the plain way, resetting connections still in their accept queue',
+    )
+  }
+  return {
+    get guard() {
+      return guard
+    },
+    get unavailable() {
+      return unavailable
+    },
+    attached(server) {
+      if (!sought) {
+        sought = true
+        const loaded = loadListenerGuard()
+        if (loaded instanceof Error) failure = loaded
+        else guard = loaded
+      }
+      if (failure === undefined) return
+      if (server.listening) wanted(server)
+      else server.once('listening', () => wanted(server))
+    },
+  }
+}
+
+/**
+ * The helper when it is installed and usable here; the Error saying why when it is installed
+ * and is not; undefined when it is not installed, or where it is not for (not Linux, or a
+ * node:cluster worker, which shares the primary's socket or holds none of its own).
+ */
+function loadListenerGuard(): ListenerGuard | Error | undefined {
+  if (cluster.isWorker || process.platform !== 'linux') return undefined
   let helper: ListenerGuard & { unavailable?: Error | undefined }
   try {
     helper = createRequire(import.meta.url)(GUARD_PACKAGE)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') {
-      logger.warn({ err: error }, 'lameduck: @lameduck/syn-guard failed to load')
-    }
-    return undefined
+    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return undefined
+    return error instanceof Error ? error : new Error(String(error))
   }
-  if (helper.unavailable !== undefined) {
-    logger.warn({ err: helper.unavailable }, 'lameduck: @lameduck/syn-guard cannot be used here')
-    return undefined
-  }
-  return helper
+  return helper.unavailable ?? helper
 }
 
 /**

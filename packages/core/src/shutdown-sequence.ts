@@ -15,6 +15,8 @@ export interface ShutdownPlan {
   timeout: number
   idleGrace: number
   guard: ListenerGuard | undefined
+  /** Why the helper, wanted, could not be used (see listener.ts); for the report. */
+  synGuardUnavailable: string | undefined
   trackers: readonly ConnectionTracker[]
   hooks: readonly TimedTask[]
   logger: Logger
@@ -64,6 +66,7 @@ export async function runShutdown(plan: ShutdownPlan): Promise<ShutdownReport> {
     hooks: finished - hooksStarted,
     total: finished - started,
   })
+  if (plan.synGuardUnavailable !== undefined) report.synGuardUnavailable = plan.synGuardUnavailable
   plan.steps.closed()
   phase('closed')
   if (reportChannel.hasSubscribers) reportChannel.publish(report)

@@ -39,6 +39,12 @@ export interface ShutdownReport {
     oneStep: { tls: number; unsupported: number; transport: number; busy: number }
   }
   hooks: HookResult[]
+  /**
+   * Present when `@lameduck/syn-guard` is installed and was wanted (on Linux, for a listener this
+   * process bound) but could not be used: why. Those listeners closed the plain way, resetting
+   * the connections still waiting in their accept queue.
+   */
+  synGuardUnavailable?: string
 }
 
 export interface ListenOptions {

@@ -34,6 +34,7 @@ describe('closing the listener with connections in its accept queue', () => {
     const report = ld.shutdown('test')
     expect(await outcomes).toEqual(Array(5).fill('answered 200'))
     expect((await report).requests.drained).toBe(5)
+    expect((await report).synGuardUnavailable).toBeUndefined()
     const late = connect(port, '127.0.0.1')
     const [error] = (await once(late, 'error')) as [NodeJS.ErrnoException]
     expect(error.code).toBe('ECONNREFUSED')

@@ -34,6 +34,7 @@ describe('public types', () => {
     expectTypeOf<keyof ShutdownReport['http2']['oneStep']>().toEqualTypeOf<OneStepReason>()
     expectTypeOf<GoawayMessage>().toExtend<{ steps: 1 | 2 }>()
     expectTypeOf(NOTICE_WAITS).toExtend<{ readonly boundary: number; readonly ack: number }>()
+    expectTypeOf<ShutdownReport['synGuardUnavailable']>().toEqualTypeOf<string | undefined>()
   })
 
   it('rejects wrong options at compile time', () => {

@@ -10,7 +10,11 @@ import { type Supervisor, supervise } from './supervisor.js'
 
 const USAGE = `usage:
   lameduck run [--listen [host:]port]... [--workers N|auto] [--ready-timeout ms]
-               [--drain-timeout ms] [--kill-grace ms] [--control path] -- app.js [args...]
+               [--drain-timeout ms] [--kill-grace ms] [--control path] [--watch path]
+               -- app.js [args...]
+      --watch path   reload when this file, directory or symlink (a deploy's \`current\`)
+                     changes, as SIGHUP does; a broken change is rolled back once
+      under systemd: sd_notify (Type=notify-reload) and the fd store when NOTIFY_SOCKET is set
   lameduck reload [--control path | --pid pid]   exit 0 when the new code serves, 1 on rollback
   lameduck status [--control path | --pid pid]
 
@@ -35,6 +39,7 @@ async function run(argv: string[]): Promise<number> {
       'drain-timeout': { type: 'string' },
       'kill-grace': { type: 'string' },
       control: { type: 'string' },
+      watch: { type: 'string' },
     },
     allowPositionals: true,
   })
@@ -69,6 +74,7 @@ async function run(argv: string[]): Promise<number> {
     drainTimeout: number(values['drain-timeout']),
     killGrace: number(values['kill-grace']),
     control: controlPath,
+    watch: values.watch,
     logger: stderrLogger,
   })
   const running = supervisor

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { InvalidOptionError, type Logger } from '@lameduck/core'
 import { validateDuration, validateLogger } from '@lameduck/core/adapter'
@@ -43,6 +44,13 @@ export interface SuperviseOptions {
    * directory another user owns or may write to is refused with a `ControlError`.
    */
   control?: string | undefined
+  /**
+   * A file, a directory (watched recursively) or a symlink such as `current`: a change reloads
+   * as `reload()` does (a burst of changes within `WATCH_DEBOUNCE` ms is one reload, coalesced
+   * with the other requests, rolled back if the new code is not ready). Never a path the app
+   * writes to: each write would reload.
+   */
+  watch?: string | undefined
   /** A pino-compatible logger. @default a silent logger */
   logger?: Logger | undefined
 }
@@ -59,6 +67,7 @@ export interface ResolvedSupervise {
   killGrace: number
   respawnBackoff: { min: number; max: number }
   control: string | undefined
+  watch: string | undefined
   logger: Logger
 }
 
@@ -74,6 +83,7 @@ const KEYS = new Set([
   'killGrace',
   'respawnBackoff',
   'control',
+  'watch',
   'logger',
 ])
 
@@ -124,6 +134,7 @@ export function validateSupervise(input: SuperviseOptions): ResolvedSupervise {
     killGrace: duration('killGrace', input.killGrace, 2_000),
     respawnBackoff: { min, max },
     control: controlPath(input.control),
+    watch: watchPath(input.watch),
     logger: validateLogger('logger', input.logger),
   }
 }
@@ -135,6 +146,14 @@ function duration(name: string, value: unknown, fallback: number): number {
 function controlPath(value: unknown): string | undefined {
   if (value !== undefined && (typeof value !== 'string' || value === '')) {
     throw new InvalidOptionError('control', 'a Unix socket path', value)
+  }
+  return value
+}
+
+function watchPath(value: unknown): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || !existsSync(value)) {
+    throw new InvalidOptionError('watch', 'an existing file, directory or symlink', value)
   }
   return value
 }

@@ -49,19 +49,21 @@ export function activatedSockets(env: NodeJS.ProcessEnv = process.env): BoundSoc
   const count = Number(env.LISTEN_FDS)
   if (!Number.isInteger(count) || count < 1 || Number(env.LISTEN_PID) !== process.pid)
     return undefined
-  const create = createServerHandle()
-  return Array.from({ length: count }, (_, i) => {
-    const handle = create(null, null, null, 3 + i, 0)
-    if (typeof handle === 'number') {
-      throw new ListenError(`fd ${3 + i}`, `LISTEN_FDS: fd ${3 + i} is not a socket`)
-    }
-    const name: { address?: string; port?: number } = {}
-    handle.getsockname(name)
-    return {
-      fd: handle.fd,
-      host: name.address ?? '',
-      port: name.port ?? 0,
-      close: () => handle.close(),
-    }
-  })
+  return Array.from({ length: count }, (_, i) => socketFromFd(3 + i))
+}
+
+/** The listening socket this process inherited at `fd`. */
+export function socketFromFd(fd: number): BoundSocket {
+  const handle = createServerHandle()(null, null, null, fd, 0)
+  if (typeof handle === 'number') {
+    throw new ListenError(`fd ${fd}`, `LISTEN_FDS: fd ${fd} is not a socket`)
+  }
+  const name: { address?: string; port?: number } = {}
+  handle.getsockname(name)
+  return {
+    fd: handle.fd,
+    host: name.address ?? '',
+    port: name.port ?? 0,
+    close: () => handle.close(),
+  }
 }

@@ -2,8 +2,11 @@ import { randomBytes } from 'node:crypto'
 import type { Server } from 'node:net'
 import type { Logger } from '@lameduck/core'
 import { serveControl } from './control.js'
+import { fdName, takeSockets } from './fd-store.js'
 import { type ResolvedSupervise, type SuperviseOptions, validateSupervise } from './options.js'
-import { activatedSockets, type BoundSocket, bindSockets } from './sockets.js'
+import { serviceManager } from './sd-notify.js'
+import type { BoundSocket } from './sockets.js'
+import { watchPath } from './watch.js'
 import { spawnWorker, type Worker } from './worker.js'
 
 export interface ReloadResult {
@@ -40,8 +43,8 @@ export interface Supervisor {
 export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
   const options = validateSupervise(input)
   const { logger } = options
-  // systemd socket activation passes straight through; otherwise bind what we were given.
-  const sockets = activatedSockets() ?? bindSockets(options.listen)
+  const manager = serviceManager(logger)
+  const { sockets, toStore, stale } = takeSockets(options.listen)
   let generation = 0
   let nextGeneration = 1
   let current: Worker[] = []
@@ -99,7 +102,23 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
     }
   }
 
+  /** For the service manager's STATUS=: the generation serving, its workers, the last reload. */
+  function describe(): string {
+    const last =
+      lastReload === undefined
+        ? ''
+        : lastReload.ok
+          ? `, last reload ok in ${lastReload.ms} ms`
+          : `, last reload rolled back: ${lastReload.error}`
+    return `generation ${generation}, ${current.length} workers${last}`
+  }
+
   async function runReload(): Promise<ReloadResult> {
+    // Bounded by the old workers' drain, then the new ones' readiness.
+    manager?.reloading(
+      `reloading: generation ${nextGeneration} starting`,
+      options.drainTimeout + options.killGrace + options.readyTimeout,
+    )
     // At most two generations alive: the previous reload's workers finish draining first.
     await Promise.all([...retiring].map((w) => w.exited))
     const started = performance.now()
@@ -121,6 +140,7 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
         'lameduck: reload failed, the previous generation keeps serving',
       )
     }
+    manager?.ready(describe())
     return lastReload
   }
 
@@ -145,10 +165,15 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
     stop() {
       stopping ??= (async () => {
         logger.info({ workers: current.length + retiring.size }, 'lameduck: stopping')
+        manager?.stopping(
+          `stopping: draining ${current.length + retiring.size} workers`,
+          options.drainTimeout + options.killGrace,
+        )
         // The workers keep their copies of the socket until their drain closes their listeners
         // (after any readiness delay). Closing ours first means that, once they have, a new
         // connection is refused instead of waiting in a backlog nobody accepts from and being
         // reset when the supervisor exits.
+        unwatch?.()
         for (const socket of sockets) socket.close()
         const all = [...current, ...retiring]
         const codes = await Promise.all(
@@ -176,10 +201,19 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
   }
 
   let control: Server | undefined
+  let unwatch: (() => void) | undefined
   try {
     // Before any worker starts: a control path that is not safe to use stops everything here.
     if (options.control !== undefined) control = await serveControl(supervisor, options.control)
     current = await startGeneration()
+    // A restart through the fd store finds them there; once serving, so a start that fails
+    // leaves nothing behind.
+    for (const [i, address] of toStore) manager?.store(fdName(address), sockets[i]!.fd)
+    for (const name of stale) manager?.forget(name)
+    manager?.ready(describe())
+    if (options.watch !== undefined) {
+      unwatch = watchPath(options.watch, () => supervisor.reload(), logger)
+    }
   } catch (error) {
     control?.close()
     for (const socket of sockets) socket.close()

@@ -30,7 +30,8 @@ export interface Running {
 /**
  * Starts `lameduck run` on 127.0.0.1 and a free port, with the fixture app at `version`. With
  * `activate`, the socket is bound here and handed over as systemd would (fd 3, LISTEN_FDS);
- * `app` names another fixture, `env` adds to its environment.
+ * `app` names another fixture, `env` adds to its environment; with `watch`, the supervisor
+ * reloads when the version file changes (`--watch`).
  */
 export async function runSupervisor(
   version: string,
@@ -39,7 +40,8 @@ export async function runSupervisor(
     activate = false,
     app = 'app.mjs',
     env: extraEnv = {},
-  }: { activate?: boolean; app?: string; env?: Record<string, string> } = {},
+    watch = false,
+  }: { activate?: boolean; app?: string; env?: Record<string, string>; watch?: boolean } = {},
 ): Promise<Running> {
   const entry = fileURLToPath(new URL(`./fixtures/${app}`, import.meta.url))
   const dir = mkdtempSync(join(tmpdir(), 'lameduck-test-'))
@@ -47,7 +49,18 @@ export async function runSupervisor(
   const setVersion = (v: string) => writeFileSync(versionFile, v)
   setVersion(version)
   const env = { ...process.env, ...extraEnv, APP_VERSION_FILE: versionFile }
-  const command = [process.execPath, cli, 'run', '--listen', '127.0.0.1:0', ...flags, '--', entry]
+  const watchFlags = watch ? ['--watch', versionFile] : []
+  const command = [
+    process.execPath,
+    cli,
+    'run',
+    '--listen',
+    '127.0.0.1:0',
+    ...watchFlags,
+    ...flags,
+    '--',
+    entry,
+  ]
   let child: ChildProcess
   let activatedPort: number | undefined
   if (activate) {

@@ -1,6 +1,14 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -68,7 +76,50 @@ describe('supervise()', { timeout: 20_000 }, () => {
         logger: { info() {} } as never,
       }),
     ).rejects.toMatchObject({ option: 'logger' })
+    await expect(
+      supervise({ entry, listen: [{ host: '127.0.0.1', port: 0 }], watch: '/no/such/path' }),
+    ).rejects.toMatchObject({ option: 'watch' })
     expect(() => parseListen('localhost:abc')).toThrow(InvalidOptionError)
+  })
+
+  it('watch: swapping a `current` symlink to a new release reloads onto it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lameduck-test-'))
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+    for (const release of ['r1', 'r2']) {
+      mkdirSync(join(dir, release))
+      writeFileSync(join(dir, release, 'version'), release)
+    }
+    const current = join(dir, 'current')
+    symlinkSync('r1', current)
+    let onReloaded = () => {}
+    const reloaded = new Promise<void>((resolve) => {
+      onReloaded = resolve
+    })
+    const supervisor = await supervise({
+      entry,
+      listen: [{ host: '127.0.0.1', port: 0 }],
+      env: { APP_VERSION_FILE: join(current, 'version') },
+      watch: current,
+      logger: {
+        debug() {},
+        info: (_object, message) => {
+          if (message === 'lameduck: reloaded') onReloaded()
+        },
+        warn() {},
+        error() {},
+      },
+    })
+    onTestFinished(async () => {
+      await supervisor.stop()
+    })
+    const { port } = supervisor.status().listening[0]!
+    expect(await text(port)).toBe('r1')
+    // As a deploy does it: a new link, renamed over the old one in one step.
+    symlinkSync('r2', join(dir, 'next'))
+    renameSync(join(dir, 'next'), current)
+    await reloaded
+    expect(supervisor.status().lastReload).toMatchObject({ ok: true, generation: 2 })
+    expect(await text(port)).toBe('r2')
   })
 
   it('rejects with a WorkerFailedError when the first generation does not start', async () => {

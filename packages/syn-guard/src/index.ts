@@ -1,8 +1,11 @@
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
 
 interface Addon {
   dropNewHandshakes(fd: number): void
   pendingConnections(fd: number): number
+  notify(path: string, message: string, fds?: readonly number[]): void
 }
 
 // Errors carry @lameduck/core's brand and class name, so `instanceof InvalidOptionError` (or
@@ -56,14 +59,36 @@ function mapped(call: string, fd: number, error: unknown): Error {
   return unsupported(`${call}(): ${(error as Error).message}`, error)
 }
 
+/**
+ * Where the addon may be, in order: the prebuild for this architecture (built without a C
+ * library, it loads on glibc and musl alike), else the one built from source at install.
+ */
+const BINARIES = [
+  `../prebuilds/linux-${process.arch}/syn_guard.node`,
+  '../build/Release/syn_guard.node',
+]
+
 function load(): Addon | Error {
   if (process.platform !== 'linux') return unsupported('@lameduck/syn-guard (Linux only)')
-  try {
-    const require = createRequire(import.meta.url)
-    return require(`../prebuilds/${process.platform}-${process.arch}/syn_guard.node`) as Addon
-  } catch (error) {
-    return unsupported('the @lameduck/syn-guard addon, built for this platform', error)
+  const requireAddon = createRequire(import.meta.url)
+  const failures: string[] = []
+  for (const binary of BINARIES) {
+    const path = fileURLToPath(new URL(binary, import.meta.url))
+    if (!existsSync(path)) continue
+    try {
+      return requireAddon(path) as Addon
+    } catch (error) {
+      failures.push(`${path}: ${(error as Error).message}`)
+    }
   }
+  if (failures.length > 0) {
+    return unsupported(
+      `a @lameduck/syn-guard addon that loads on linux-${process.arch} (the addon did not load: ${failures.join('; ')})`,
+    )
+  }
+  return unsupported(
+    `the @lameduck/syn-guard addon for linux-${process.arch} (no addon for linux-${process.arch}: no prebuild for it, and the build at install failed or did not run: see the install log, or run \`npm rebuild @lameduck/syn-guard\`)`,
+  )
 }
 
 const addon = load()
@@ -105,4 +130,14 @@ export function pendingConnections(fd: number): number {
   } catch (error) {
     throw mapped('pendingConnections', fd, error)
   }
+}
+
+/**
+ * Sends `message` as one datagram to the AF_UNIX socket at `path` (absolute, or `@name` in the
+ * abstract namespace), with the file descriptors `fds` attached (SCM_RIGHTS): the service
+ * manager's notification protocol (`sd_notify`, `$NOTIFY_SOCKET`), which Node cannot speak.
+ * Throws a system error (`code`, `errno`, `syscall`) when the datagram cannot be sent.
+ */
+export function notify(path: string, message: string, fds: readonly number[] = []): void {
+  loaded().notify(path, message, fds)
 }

@@ -86,11 +86,23 @@ describe('@lameduck/syn-guard', () => {
     // so the client is still connecting when the listener closes.
     await new Promise((resolve) => setImmediate(resolve))
     expect(client.connecting).toBe(true)
-    expect(pendingConnections(fd)).toBe(0)
     server.close()
     expect(await outcome).toBe('ECONNREFUSED')
     // Refused at the client's SYN retransmission (about 1 s), not at once by a reset.
     expect(performance.now() - started).toBeGreaterThan(500)
+  })
+
+  it('does not count a connection whose SYN it dropped', async () => {
+    const { fd, port } = await listening()
+    dropNewHandshakes(fd)
+    const client = connect(port, '127.0.0.1')
+    client.on('error', () => {})
+    onTestFinished(() => {
+      client.destroy()
+    })
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(client.connecting).toBe(true)
+    expect(pendingConnections(fd)).toBe(0)
   })
 
   it('rejects what is not the fd of a listening TCP socket', async () => {

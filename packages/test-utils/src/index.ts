@@ -38,5 +38,14 @@ export {
   type RawResponse,
 } from './raw-client.js'
 export { serveContract } from './serve.js'
+export {
+  type Datagram,
+  isDatagram,
+  isExit,
+  isStart,
+  type ServiceEvent,
+  type ServiceManager,
+  startServiceManager,
+} from './service-manager.js'
 export { median, percentile, within } from './stats.js'
 export { type TestCertificate, testCertificate } from './tls.js'
