@@ -12,6 +12,7 @@ export {
   ROUTE_DEFAULTS,
   type RouteOption,
 } from './routes.js'
+export { errorReplacer, type SerializedError, serializeError } from './serialize-error.js'
 export { runtime as currentRuntime } from './support.js'
 export {
   type DrainRequest,
