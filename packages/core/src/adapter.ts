@@ -1,7 +1,7 @@
 // `@lameduck/core/adapter`: what framework adapters and the `lameduck run` supervisor build on,
 // kept out of the root export that applications import.
 export { attachedHandle, delegateWorkerExit, exitAfterShutdown } from './lameduck.js'
-export { silentLogger } from './logger.js'
+export { failureLogger, silentLogger } from './logger.js'
 export { validateDuration, validateLogger } from './options.js'
 export {
   type HealthRoute,

@@ -32,9 +32,10 @@ export async function runHooks(hooks: readonly Hook[], logger: Logger): Promise<
       Object.defineProperty(result, 'toJSON', {
         value: () => ({ ...result, error: serializeError(result.error) }),
       })
-      logger.error({ hook: hook.name, err: outcome.error }, 'lameduck: shutdown hook failed')
+      // Warn: the shutdown's one error line (failure-line.ts) names every failed hook.
+      logger.warn({ hook: hook.name, err: outcome.error }, 'lameduck: shutdown hook failed')
     } else if (outcome.status === 'timeout') {
-      logger.error({ hook: hook.name, timeout: hook.timeout }, 'lameduck: shutdown hook timed out')
+      logger.warn({ hook: hook.name, timeout: hook.timeout }, 'lameduck: shutdown hook timed out')
     }
     results.push(result)
   }

@@ -3,6 +3,7 @@ import { Server as HttpsServer } from 'node:https'
 import { type AttachableServer, type ConnectionTracker, trackConnections } from './connections.js'
 import { phaseChannel, reportChannel } from './diagnostics.js'
 import { InvalidOptionError, InvalidStateError } from './errors.js'
+import { failureLine } from './failure-line.js'
 import {
   checkReadiness,
   livenessReply,
@@ -262,8 +263,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
     phase('closed', reason, started)
     if (reportChannel.hasSubscribers) reportChannel.publish(report)
     if (report.ok) logger.info({ report }, 'lameduck: shutdown complete')
-    else
-      logger.warn({ report }, 'lameduck: shutdown complete with forced connections or failed hooks')
+    else logger.error({ report }, failureLine(report))
     return report
   }
 
