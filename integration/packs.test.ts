@@ -267,7 +267,7 @@ describe('the packed packages, installed with npm into fresh apps', { timeout: 6
     for (const outcome of prepared) if (outcome.status === 'rejected') throw outcome.reason
   }, 420_000)
 
-  afterAll(() => rmSync(work, { recursive: true, force: true }))
+  afterAll(() => rmSync(work, { recursive: true, force: true }), 120_000)
 
   it('node:http: SIGTERM mid-request answers it and exits 0, silently', async () => {
     const app = start(appDir('http'), ['app.mjs'])
