@@ -1,10 +1,10 @@
 import { defineConfig } from 'tsdown'
 import { packageConfig } from '../../tsdown.base.ts'
 
-// Both entries in one build, so the modules they have in common land in one shared chunk;
+// The entries in one build, so the modules they have in common land in one shared chunk;
 // `import.meta.url` finds the optional @lameduck/syn-guard from the CJS build too.
 export default defineConfig({
   ...packageConfig,
-  entry: ['src/index.ts', 'src/adapter.ts'],
+  entry: ['src/index.ts', 'src/adapter.ts', 'src/worker.ts'],
   shims: true,
 })

@@ -1,6 +1,7 @@
-// `@lameduck/core/adapter`: what framework adapters and the `lameduck run` supervisor build on,
-// kept out of the root export that applications import.
-export { attachedHandle, delegateWorkerExit, exitAfterShutdown } from './lameduck.js'
+// `@lameduck/core/adapter`: what framework adapters build on, kept out of the root export that
+// applications import. The `lameduck run` supervisor's own protocol is `@lameduck/core/worker`.
+export { delegateWorkerExit, exitAfterShutdown } from './handle-registry.js'
+export { type HealthMiddlewareHandle, withHealthMiddleware } from './health-middleware.js'
 export { failureLogger, silentLogger } from './logger.js'
 export { validateDuration, validateLogger } from './options.js'
 export {
@@ -13,12 +14,9 @@ export {
   type RouteOption,
 } from './routes.js'
 export { errorReplacer, type SerializedError, serializeError } from './serialize-error.js'
-export { runtime as currentRuntime } from './support.js'
 export {
-  type DrainRequest,
-  isDrainRequest,
-  isWorkerReport,
-  WORKER_ENV,
-  WORKER_MESSAGE,
-  type WorkerReport,
-} from './worker-protocol.js'
+  type AttachableServer,
+  type Http2AnyServer,
+  isAttachableServer,
+  isHttp2Server,
+} from './server-kind.js'

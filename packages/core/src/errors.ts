@@ -40,11 +40,22 @@ export class InvalidOptionError extends LameduckError {
   readonly code = InvalidOptionError.code
   /** The option or argument, e.g. `timeout` or `listen(options.port)`. */
   readonly option: string
+  /** What was expected, in words, e.g. `an integer number of ms from 1 to 2147483647`. */
+  readonly expected: string
+  /** The value received (for an unknown key, the value given under it). */
+  readonly received: unknown
 
-  constructor(option: string, expected: string, received: unknown) {
-    super(`Invalid option "${option}": expected ${expected}, received ${describe(received)}`)
+  /** `unknownKey`: a key of `option` that is not one it takes, whatever its value. */
+  constructor(option: string, expected: string, received: unknown, unknownKey?: string) {
+    super(
+      unknownKey !== undefined
+        ? `Invalid option "${option}": unknown key ${JSON.stringify(unknownKey)}, expected ${expected}`
+        : `Invalid option "${option}": expected ${expected}, received ${describe(received)}`,
+    )
     this.name = 'InvalidOptionError'
     this.option = option
+    this.expected = expected
+    this.received = received
   }
 }
 

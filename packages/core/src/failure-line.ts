@@ -1,4 +1,4 @@
-import type { ShutdownReport } from './lameduck.js'
+import type { ShutdownReport } from './types.js'
 
 function messageOf(error: unknown): string {
   if (error instanceof Error)

@@ -1,13 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { withTimeout } from './timeout.js'
 
 export type State = 'serving' | 'draining' | 'closed'
-
-export interface ReadinessCheck {
-  name: string
-  fn: () => unknown
-  timeout: number
-}
 
 export interface CheckResult {
   status: 'ok' | 'error' | 'timeout'
@@ -47,29 +40,6 @@ export function readinessReply(readiness: Readiness): HealthReply {
   }
 }
 
-/**
- * Ready while `failing()` is false (by default: while serving) and every check passes within its
- * timeout; checks run concurrently.
- */
-export async function checkReadiness(
-  state: () => State,
-  checks: readonly ReadinessCheck[],
-  failing: () => boolean = () => state() !== 'serving',
-): Promise<Readiness> {
-  if (failing()) return { ready: false, state: state(), checks: {} }
-  const outcomes = await Promise.all(checks.map((check) => withTimeout(check.fn, check.timeout)))
-  const results: Record<string, CheckResult> = {}
-  let ready = true
-  outcomes.forEach((outcome, i) => {
-    const result: CheckResult = { status: outcome.status, ms: outcome.ms }
-    if (outcome.status === 'error') result.message = messageOf(outcome.error)
-    if (outcome.status !== 'ok') ready = false
-    results[checks[i]!.name] = result
-  })
-  // The shutdown may have begun while the checks ran.
-  return { ready: ready && !failing(), state: state(), checks: results }
-}
-
 export function sendReply(res: ServerResponse, reply: HealthReply): void {
   const payload = JSON.stringify(reply.body)
   res.statusCode = reply.status
@@ -77,8 +47,4 @@ export function sendReply(res: ServerResponse, reply: HealthReply): void {
   res.setHeader('content-type', 'application/json; charset=utf-8')
   res.setHeader('content-length', Buffer.byteLength(payload))
   res.end(payload)
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

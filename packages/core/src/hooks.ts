@@ -1,6 +1,6 @@
 import type { Logger } from './logger.js'
 import { serializeError } from './serialize-error.js'
-import { withTimeout } from './timeout.js'
+import { type TimedTask, withTimeout } from './timeout.js'
 
 export interface HookResult {
   name: string
@@ -10,17 +10,11 @@ export interface HookResult {
   error?: unknown
 }
 
-export interface Hook {
-  name: string
-  fn: () => unknown
-  timeout: number
-}
-
 /**
  * Runs hooks one at a time, last registered first (what was opened last depends on what was
  * opened before it); a hook that throws or hangs is reported and the next one still runs.
  */
-export async function runHooks(hooks: readonly Hook[], logger: Logger): Promise<HookResult[]> {
+export async function runHooks(hooks: readonly TimedTask[], logger: Logger): Promise<HookResult[]> {
   const results: HookResult[] = []
   for (const hook of [...hooks].reverse()) {
     const outcome = await withTimeout(hook.fn, hook.timeout)

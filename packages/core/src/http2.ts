@@ -1,20 +1,15 @@
-import type {
-  Http2SecureServer,
-  Http2Server,
-  ServerHttp2Session,
-  ServerHttp2Stream,
-} from 'node:http2'
-import { Server as NetServer } from 'node:net'
-import type { DrainCounts } from './connections.js'
+import type { ServerHttp2Session, ServerHttp2Stream } from 'node:http2'
 import { openStreams } from './node-internals.js'
+import type { Http2AnyServer } from './server-kind.js'
 
-export type Http2AnyServer = Http2Server | Http2SecureServer
-
-export function isHttp2Server(server: unknown): server is Http2AnyServer {
-  return (
-    server instanceof NetServer &&
-    typeof (server as Partial<Http2Server>).updateSettings === 'function'
-  )
+/** The figures of the shutdown report the session tracker adds to. */
+export interface SessionCounts {
+  /** Responses completed after the drain began. */
+  requests: number
+  /** Sockets (HTTP/2 sessions included) destroyed at the deadline. */
+  forced: number
+  /** Requests whose response had not completed when their socket or session was destroyed. */
+  forcedRequests: number
 }
 
 export interface SessionTracker {
@@ -30,7 +25,7 @@ export interface SessionTracker {
  * the session's and its streams' 'close' events, which Node 26.3 changed (nodejs/node#63414),
  * and a stream whose client went away is counted as neither.
  */
-export function trackSessions(server: Http2AnyServer, counts: DrainCounts): SessionTracker {
+export function trackSessions(server: Http2AnyServer, counts: SessionCounts): SessionTracker {
   const sessions = new Set<ServerHttp2Session>()
   let draining = false
 

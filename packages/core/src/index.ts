@@ -1,4 +1,3 @@
-export type { AttachableServer } from './connections.js'
 export { CHANNELS } from './diagnostics.js'
 export {
   ControlError,
@@ -13,14 +12,13 @@ export {
 } from './errors.js'
 export type { CheckResult, HealthReply, Readiness, RequestHandler } from './health.js'
 export type { HookResult } from './hooks.js'
-export {
-  type EndableResponse,
-  type Lameduck,
-  lameduck,
-  type ShutdownReport,
-  type State,
-} from './lameduck.js'
+export { lameduck } from './lameduck.js'
 export type { Logger } from './logger.js'
+export {
+  type CloseWebSocketsOptions,
+  closeWebSocketsOnDrain,
+  type WebSocketServerLike,
+} from './on-drain.js'
 export {
   DEFAULTS,
   type LameduckOptions,
@@ -28,5 +26,11 @@ export {
   SHUTDOWN_WAITS,
   type ShutdownSignal,
 } from './options.js'
-export { closeWebSocketsOnDrain, type WebSocketServerLike } from './websockets.js'
-export type { ListenOptions } from './worker-protocol.js'
+export type { AttachableServer } from './server-kind.js'
+export type {
+  EndableResponse,
+  Lameduck,
+  ListenOptions,
+  ShutdownReport,
+  State,
+} from './types.js'

@@ -1,5 +1,6 @@
 import { InvalidOptionError } from './errors.js'
 import { failureLogger, type Logger, silentLogger } from './logger.js'
+import type { Lameduck } from './types.js'
 
 export type ShutdownSignal = 'SIGTERM' | 'SIGINT' | 'SIGHUP' | 'SIGQUIT' | 'SIGUSR1' | 'SIGUSR2'
 
@@ -127,7 +128,8 @@ export function validateOptions(input: unknown): ResolvedOptions {
   for (const key of Object.keys(options)) {
     // Own keys only: `key in DEFAULTS` would take `toString` and the rest of Object.prototype.
     if (!Object.hasOwn(DEFAULTS, key)) {
-      throw new InvalidOptionError(key, `one of ${Object.keys(DEFAULTS).join(', ')}`, 'unknown key')
+      const expected = `one of ${Object.keys(DEFAULTS).join(', ')}`
+      throw new InvalidOptionError(key, expected, options[key], key)
     }
   }
   const resolved: ResolvedOptions = {
@@ -142,14 +144,16 @@ export function validateOptions(input: unknown): ResolvedOptions {
     synGuard: oneOf(options, 'synGuard', [true, false]),
     logger: validateLogger('logger', options.logger, failureLogger),
   }
-  if (resolved.delay >= resolved.timeout) {
-    throw new InvalidOptionError(
-      'delay',
-      `a number of ms less than timeout (${resolved.timeout})`,
-      resolved.delay,
-    )
-  }
+  assertBelowTimeout('delay', resolved.delay, resolved.timeout)
   return Object.freeze(resolved)
+}
+
+// The delay is part of the shutdown's one budget: a delay reaching the deadline would leave the
+// drain no time at all and force every socket, idle ones included.
+function assertBelowTimeout(name: string, delay: number, timeout: number): void {
+  if (delay >= timeout) {
+    throw new InvalidOptionError(name, `a number of ms less than timeout (${timeout})`, delay)
+  }
 }
 
 type DurationKey = 'timeout' | 'delay' | 'idleGrace' | 'hookTimeout' | 'checkTimeout'
@@ -211,4 +215,70 @@ export function validateLogger(name: string, value: unknown, fallback = silentLo
     )
   }
   return value as Logger
+}
+
+/**
+ * The options object a method takes: `undefined` (none given) or an object holding only `keys`.
+ * `null`, other values and unknown keys are rejected, each naming the call.
+ */
+export function validateCallOptions(
+  method: string,
+  value: unknown,
+  keys: readonly string[],
+  expected = `an object with only ${keys.join(', ')}`,
+): Record<string, unknown> {
+  if (value === undefined) return {}
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidOptionError(`${method}(options)`, expected, value)
+  }
+  const options = value as Record<string, unknown>
+  for (const key of Object.keys(options)) {
+    if (!keys.includes(key)) {
+      throw new InvalidOptionError(
+        `${method}(options.${key})`,
+        `only ${keys.join(', ')}`,
+        options[key],
+        key,
+      )
+    }
+  }
+  return options
+}
+
+/** `(name, fn)` of `onShutdown` and `addReadinessCheck`. */
+export function assertNamedFunction(method: string, name: unknown, fn: unknown): void {
+  if (typeof name !== 'string' || name === '') {
+    throw new InvalidOptionError(`${method}(name)`, 'a non-empty string', name)
+  }
+  if (typeof fn !== 'function') throw new InvalidOptionError(`${method}(fn)`, 'a function', fn)
+}
+
+/** The `{ timeout }` of `onShutdown` and `addReadinessCheck`, or `fallback`. */
+export function validateCallTimeout(method: string, options: unknown, fallback: number): number {
+  const { timeout } = validateCallOptions(method, options, ['timeout'])
+  return timeout === undefined
+    ? fallback
+    : validateDuration(`${method}(options.timeout)`, timeout, 1)
+}
+
+/** The `{ delay }` of `shutdown()`, or the configured one; bounded by `timeout` like it. */
+export function validateShutdownDelay(options: unknown, config: ResolvedOptions): number {
+  const { delay } = validateCallOptions('shutdown', options, ['delay'])
+  if (delay === undefined) return config.delay
+  const ms = validateDuration('shutdown(options.delay)', delay, 0)
+  assertBelowTimeout('shutdown(options.delay)', ms, config.timeout)
+  return ms
+}
+
+/** A lameduck handle, as far as a function taking one (an adapter's, `closeWebSocketsOnDrain`) needs. */
+export function assertHandle(name: string, value: unknown): asserts value is Lameduck {
+  const handle = value as Partial<Lameduck> | null
+  if (
+    typeof handle !== 'object' ||
+    handle === null ||
+    typeof handle.shutdown !== 'function' ||
+    !(handle.signal instanceof AbortSignal)
+  ) {
+    throw new InvalidOptionError(name, 'a lameduck handle', value)
+  }
 }

@@ -1,6 +1,7 @@
 import { InvalidOptionError } from './errors.js'
 import { type HealthReply, livenessReply, readinessReply } from './health.js'
-import type { Lameduck } from './lameduck.js'
+import { assertHandle, validateCallOptions } from './options.js'
+import type { Lameduck } from './types.js'
 
 /** `false` to leave the route out, a path, or `{ path }`. */
 export type RouteOption = false | string | { path: string }
@@ -28,10 +29,12 @@ export interface HealthRoute {
 export const ROUTE_DEFAULTS = Object.freeze({ health: '/healthz', readiness: '/readyz' } as const)
 
 /** The health routes an adapter mounts, validated; answered for GET and HEAD. */
-export function healthRoutes(ld: Lameduck, options: HealthRouteOptions = {}): HealthRoute[] {
+export function healthRoutes(ld: Lameduck, options?: HealthRouteOptions): HealthRoute[] {
+  assertHandle('healthRoutes(ld)', ld)
+  const given = validateCallOptions('healthRoutes', options, ['health', 'readiness'])
   const routes: HealthRoute[] = []
-  const health = routePath('health', options.health)
-  const readiness = routePath('readiness', options.readiness)
+  const health = routePath('health', given.health)
+  const readiness = routePath('readiness', given.readiness)
   if (health !== undefined) {
     routes.push({ kind: 'health', path: health, reply: async () => livenessReply(ld.state) })
   }
@@ -71,6 +74,13 @@ export type HealthRouteMatcher = (
  * path. Adapters for frameworks without their own router call it first thing in a middleware.
  */
 export function healthRouteMatcher(routes: readonly HealthRoute[]): HealthRouteMatcher {
+  if (!Array.isArray(routes)) {
+    throw new InvalidOptionError(
+      'healthRouteMatcher(routes)',
+      'the array healthRoutes() returns',
+      routes,
+    )
+  }
   const byPath = new Map(routes.map((route) => [route.path, route]))
   return function matchHealthRoute(method, url) {
     if ((method !== 'GET' && method !== 'HEAD') || url === undefined) return undefined

@@ -3,11 +3,11 @@
 // with a typed error instead of a drain that quietly destroys everything at its deadline.
 import { Server as TLSServer } from 'node:tls'
 import { UnsupportedError } from './errors.js'
-import { isHttp2Server } from './http2.js'
 import { type Feature, PROBES } from './node-internals.js'
+import { isHttp2Server } from './server-kind.js'
 
 /** The runtime this process runs on, as users name it. */
-export function runtime(): { name: string; version: string } {
+export function currentRuntime(): { name: string; version: string } {
   const versions = process.versions as NodeJS.ProcessVersions & { bun?: string; deno?: string }
   if (versions.bun !== undefined) return { name: 'Bun', version: versions.bun }
   if (versions.deno !== undefined) return { name: 'Deno', version: versions.deno }
@@ -15,7 +15,7 @@ export function runtime(): { name: string; version: string } {
 }
 
 /** The fields missing for a feature, by name; a probe that throws counts as missing too. */
-export function missingFields(feature: Feature): string[] {
+function missingFields(feature: Feature): string[] {
   const missing: string[] = []
   for (const probe of PROBES) {
     if (probe.feature !== feature) continue
@@ -53,5 +53,5 @@ export function assertSupported(features: readonly Feature[]): void {
     }
     missing.push(...fields)
   }
-  if (missing.length > 0) throw new UnsupportedError(missing.join(', '), runtime())
+  if (missing.length > 0) throw new UnsupportedError(missing.join(', '), currentRuntime())
 }

@@ -1,3 +1,11 @@
+/** A named piece of the app's code run with a timeout: a shutdown hook or a readiness check. */
+export interface TimedTask {
+  name: string
+  fn: () => unknown
+  /** Ms. */
+  timeout: number
+}
+
 export type Outcome<T> =
   | { status: 'ok'; value: T; ms: number }
   | { status: 'error'; error: unknown; ms: number }
@@ -5,7 +13,8 @@ export type Outcome<T> =
 
 /**
  * Runs `fn` and settles with its outcome or with a timeout, whichever comes first; never rejects.
- * The timer is cleared as soon as `fn` settles, so nothing outlives the call.
+ * The timer is cleared as soon as `fn` settles, so nothing outlives the call. lameduck's one way
+ * of waiting with a deadline: for hooks and checks, and for its own bounded waits.
  */
 export function withTimeout<T>(fn: () => T | PromiseLike<T>, ms: number): Promise<Outcome<T>> {
   const started = performance.now()

@@ -2,10 +2,12 @@
 // environment a worker is started with, the messages on the IPC channel, and the worker's side of
 // it (`ld.listen()` and following the supervisor). The supervisor's side is @lameduck/reload.
 import { Server as TLSServer } from 'node:tls'
-import type { AttachableServer } from './connections.js'
 import { InvalidOptionError, ListenError } from './errors.js'
 import type { CheckResult, Readiness } from './health.js'
 import type { Logger } from './logger.js'
+import { validateCallOptions } from './options.js'
+import type { AttachableServer } from './server-kind.js'
+import type { ListenOptions } from './types.js'
 
 /**
  * The environment `lameduck run` gives each worker: the inherited listening sockets, as file
@@ -64,19 +66,15 @@ function inheritedTicketKeys(): Buffer | undefined {
   return buffer.length === 48 ? buffer : undefined
 }
 
-export interface ListenOptions {
-  /** Port to listen on when not under `lameduck run` (which hands over its socket instead). */
-  port?: number | undefined
-  /** @default Node's default: all interfaces */
-  host?: string | undefined
-  backlog?: number | undefined
+/** Whether this process is a worker of `lameduck run`: started with its sockets and an IPC channel. */
+export function isSupervisedWorker(): boolean {
+  return process.env[WORKER_ENV.fds] !== undefined && typeof process.send === 'function'
 }
 
 /** The socket `lameduck run` handed over, when this process is one of its workers. */
 function inheritedFd(): number | undefined {
-  const fds = process.env[WORKER_ENV.fds]
-  if (fds === undefined || typeof process.send !== 'function') return undefined
-  const fd = Number(fds.split(',')[0])
+  if (!isSupervisedWorker()) return undefined
+  const fd = Number(process.env[WORKER_ENV.fds]!.split(',')[0])
   return Number.isInteger(fd) && fd >= 3 ? fd : undefined
 }
 
@@ -157,18 +155,15 @@ function followSupervisor(target: WorkerTarget): void {
 
 function validateListen(options: unknown): ListenOptions {
   if (typeof options === 'number') return validateListen({ port: options })
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError('listen(options)', 'a port or { port, host, backlog }', options)
-  }
-  const { port, host, backlog, ...rest } = options as Record<string, unknown>
-  const extra = Object.keys(rest)[0]
-  if (extra !== undefined) {
-    throw new InvalidOptionError(
-      `listen(options.${extra})`,
-      'only port, host and backlog',
-      'unknown key',
-    )
-  }
+  const expected = 'a port or { port, host, backlog }'
+  // Required: with none, there would be nowhere to listen outside `lameduck run`.
+  if (options === undefined) throw new InvalidOptionError('listen(options)', expected, options)
+  const { port, host, backlog } = validateCallOptions(
+    'listen',
+    options,
+    ['port', 'host', 'backlog'],
+    expected,
+  )
   if (
     port !== undefined &&
     (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65_535)

@@ -96,7 +96,8 @@ describe('options', () => {
       option: 'onShutdown(options.timeout)',
     })
     expect(thrown(() => ld.onShutdown('db', () => {}, { timout: 5 } as never))).toMatchObject({
-      option: 'onShutdown(options)',
+      // Named like every other per-call option: the call, then the key.
+      option: 'onShutdown(options.timout)',
     })
     expect(thrown(() => ld.addReadinessCheck('db', () => {}, { timeout: -5 }))).toMatchObject({
       option: 'addReadinessCheck(options.timeout)',

@@ -1,5 +1,5 @@
-import { lameduck as coreLameduck, type Lameduck, type LameduckOptions } from '@lameduck/core'
-import { type HealthRouteOptions, healthRouteMatcher, healthRoutes } from '@lameduck/core/adapter'
+import type { Lameduck, LameduckOptions } from '@lameduck/core'
+import { type HealthRouteOptions, withHealthMiddleware } from '@lameduck/core/adapter'
 import type { NextFunction, Request, Response } from 'express'
 
 export interface LameduckExpressOptions extends LameduckOptions, HealthRouteOptions {}
@@ -11,12 +11,10 @@ export interface LameduckExpress extends Lameduck {
 
 /** A lameduck handle for an Express 4 or 5 app; `ld.attach(app.listen(port))` drains its server. */
 export function lameduck(options: LameduckExpressOptions = {}): LameduckExpress {
-  const { health, readiness, ...coreOptions } = options
-  const ld = coreLameduck(coreOptions)
-  const match = healthRouteMatcher(healthRoutes(ld, { health, readiness }))
-  return Object.assign(ld, {
-    middleware() {
-      return function lameduckHealth(req: Request, res: Response, next: NextFunction): void {
+  return withHealthMiddleware(
+    options,
+    (match) =>
+      function lameduckHealth(req: Request, res: Response, next: NextFunction): void {
         // req.url rather than Express's req.path: this runs for every request, and cheaply.
         const route = match(req.method, req.url)
         if (route === undefined) {
@@ -26,7 +24,6 @@ export function lameduck(options: LameduckExpressOptions = {}): LameduckExpress 
         route.reply().then((reply) => {
           res.status(reply.status).set(reply.headers).json(reply.body)
         }, next)
-      }
-    },
-  })
+      },
+  )
 }

@@ -22,6 +22,12 @@ declare module 'fastify' {
 }
 
 async function lameduckFastify(app: FastifyInstance, options: LameduckFastifyOptions) {
+  if (typeof (app as Partial<FastifyInstance> | null)?.hasDecorator !== 'function') {
+    throw new InvalidOptionError('app', 'a Fastify instance (app.register(lameduckFastify))', app)
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError('options', 'an object', options)
+  }
   if (app.hasDecorator('graceful')) {
     throw new InvalidStateError('@lameduck/fastify is already registered on this instance')
   }

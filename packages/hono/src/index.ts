@@ -1,5 +1,5 @@
-import { lameduck as coreLameduck, type Lameduck, type LameduckOptions } from '@lameduck/core'
-import { type HealthRouteOptions, healthRouteMatcher, healthRoutes } from '@lameduck/core/adapter'
+import type { Lameduck, LameduckOptions } from '@lameduck/core'
+import { type HealthRouteOptions, withHealthMiddleware } from '@lameduck/core/adapter'
 import type { MiddlewareHandler } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
@@ -15,17 +15,14 @@ export interface LameduckHono extends Lameduck {
  * `ld.attach(serve({ fetch: app.fetch, port }))` drains the server `serve()` returns.
  */
 export function lameduck(options: LameduckHonoOptions = {}): LameduckHono {
-  const { health, readiness, ...coreOptions } = options
-  const ld = coreLameduck(coreOptions)
-  const match = healthRouteMatcher(healthRoutes(ld, { health, readiness }))
-  return Object.assign(ld, {
-    middleware(): MiddlewareHandler {
-      return async function lameduckHealth(c, next) {
+  return withHealthMiddleware(
+    options,
+    (match): MiddlewareHandler =>
+      async function lameduckHealth(c, next) {
         const route = match(c.req.method, c.req.path)
         if (route === undefined) return next()
         const reply = await route.reply()
         return c.json(reply.body, reply.status as ContentfulStatusCode, reply.headers)
-      }
-    },
-  })
+      },
+  )
 }

@@ -5,7 +5,8 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { Server as HttpServer } from 'node:http'
 import { Server as HttpsServer } from 'node:https'
 import { lameduck } from '@lameduck/core'
-import { validateDuration, WORKER_ENV } from '@lameduck/core/adapter'
+import { validateDuration } from '@lameduck/core/adapter'
+import { isSupervisedWorker } from '@lameduck/core/worker'
 
 // Next's own SIGTERM/SIGINT handler closes the listener at once (no readiness delay, no
 // `Connection: close`) and exits 143 when the server closes: lameduck handles them instead.
@@ -29,8 +30,7 @@ function options(): { delay?: number; timeout?: number } {
 }
 
 // Under `lameduck run` the supervisor's preload hands the server its socket and drains it.
-const supervised = process.env[WORKER_ENV.fds] !== undefined && typeof process.send === 'function'
-if (!supervised) {
+if (!isSupervisedWorker()) {
   const config = options()
   // The handle (and its signal handlers) only once a server listens: a process that never serves
   // HTTP, such as `next build` with the preload in NODE_OPTIONS, is left alone.

@@ -6,7 +6,7 @@ import { chmodSync, lstatSync, mkdirSync, readdirSync, rmSync, type Stats, statS
 import { createConnection, createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { ControlError } from '@lameduck/core'
+import { ControlError, InvalidOptionError } from '@lameduck/core'
 import type { Supervisor } from './supervisor.js'
 
 /** The longest command line accepted, in characters; the commands are a few. */
@@ -19,6 +19,9 @@ const uid = process.getuid?.()
  * per-user directory the system cleans at logout), else `lameduck-<uid>` in the temp directory.
  */
 export function controlDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (typeof env !== 'object' || env === null) {
+    throw new InvalidOptionError('controlDir(env)', 'an environment object', env)
+  }
   const runtime = env.XDG_RUNTIME_DIR
   return runtime ? join(runtime, 'lameduck') : join(tmpdir(), `lameduck-${uid ?? 'user'}`)
 }
@@ -86,6 +89,14 @@ export async function serveControl(supervisor: Supervisor, path: string): Promis
 
 /** Sends one command and resolves with the supervisor's answer. */
 export function sendControl(path: string, command: 'reload' | 'status'): Promise<unknown> {
+  if (typeof path !== 'string' || path === '') {
+    return Promise.reject(new InvalidOptionError('sendControl(path)', 'a socket path', path))
+  }
+  if (command !== 'reload' && command !== 'status') {
+    return Promise.reject(
+      new InvalidOptionError('sendControl(command)', '"reload" or "status"', command),
+    )
+  }
   return new Promise((resolve, reject) => {
     const socket = createConnection(path)
     let answer = ''

@@ -3,7 +3,7 @@
 // `net.Server.prototype.listen`. A runtime without them is refused with LAMEDUCK_ERR_UNSUPPORTED.
 import net, { Server as NetServer } from 'node:net'
 import { UnsupportedError } from '@lameduck/core'
-import { currentRuntime } from '@lameduck/core/adapter'
+import { currentRuntime } from '@lameduck/core/worker'
 
 export interface ServerHandle {
   fd: number

@@ -8,7 +8,7 @@ import {
   isWorkerReport,
   WORKER_ENV,
   WORKER_MESSAGE,
-} from '@lameduck/core/adapter'
+} from '@lameduck/core/worker'
 import type { BoundSocket } from './sockets.js'
 
 export type WorkerState = 'starting' | 'ready' | 'draining' | 'exited'

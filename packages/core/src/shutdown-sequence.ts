@@ -1,0 +1,130 @@
+import type { ConnectionTracker } from './connections.js'
+import { phaseChannel, reportChannel } from './diagnostics.js'
+import { failureLine } from './failure-line.js'
+import { type HookResult, runHooks } from './hooks.js'
+import type { ListenerGuard } from './listener.js'
+import type { Logger } from './logger.js'
+import { SHUTDOWN_WAITS } from './options.js'
+import { type TimedTask, withTimeout } from './timeout.js'
+import type { ShutdownReport } from './types.js'
+
+/** What one shutdown of a handle works with. */
+export interface ShutdownPlan {
+  reason: string
+  delay: number
+  /** Ms from the start of the shutdown (the delay included) to the forcing of what is left. */
+  timeout: number
+  idleGrace: number
+  guard: ListenerGuard | undefined
+  trackers: readonly ConnectionTracker[]
+  hooks: readonly TimedTask[]
+  logger: Logger
+  /** The handle's side of the steps: its state, readiness and `signal`. */
+  steps: {
+    /** The shutdown starts, before the delay. */
+    draining(): void
+    /** The delay is over: the listeners are about to close. */
+    closing(): void
+    /** The hooks have run. */
+    closed(): void
+  }
+}
+
+/**
+ * The shutdown of a handle: wait for the delay, drain until the deadline, force and settle what
+ * is left, run the hooks, build the report. Never rejects: each await is on something that
+ * cannot (a timer, `withTimeout`, the drain, `runHooks`).
+ */
+export async function runShutdown(plan: ShutdownPlan): Promise<ShutdownReport> {
+  const { reason, logger, trackers } = plan
+  const started = performance.now()
+  const phase = (name: string) => publishPhase(logger, name, reason, started)
+  plan.steps.draining()
+  logger.info({ reason, servers: trackers.length }, 'lameduck: draining')
+  phase('draining')
+
+  if (plan.delay > 0) {
+    phase('delay')
+    await waitForDelay(plan.delay)
+  }
+  const drainStarted = performance.now()
+  plan.steps.closing()
+  phase('drain')
+  const untilDeadline = started + plan.timeout - drainStarted
+  const drained = Promise.all(trackers.map((t) => t.drain(plan.idleGrace, plan.guard)))
+  if (!(await drainUntil(drained, untilDeadline))) await forceAndSettle(trackers, drained, logger)
+  for (const tracker of trackers) tracker.release()
+  const hooksStarted = performance.now()
+  phase('hooks')
+  const hookResults = await runHooks(plan.hooks, logger)
+  const finished = performance.now()
+
+  const report = buildReport(reason, trackers, hookResults, {
+    delay: drainStarted - started,
+    drain: hooksStarted - drainStarted,
+    hooks: finished - hooksStarted,
+    total: finished - started,
+  })
+  plan.steps.closed()
+  phase('closed')
+  if (reportChannel.hasSubscribers) reportChannel.publish(report)
+  if (report.ok) logger.info({ report }, 'lameduck: shutdown complete')
+  else logger.error({ report }, failureLine(report))
+  return report
+}
+
+function publishPhase(logger: Logger, name: string, reason: string, started: number): void {
+  const elapsed = Math.round(performance.now() - started)
+  if (phaseChannel.hasSubscribers) phaseChannel.publish({ phase: name, reason, elapsed })
+  logger.debug({ phase: name, elapsed }, `lameduck: ${name}`)
+}
+
+function waitForDelay(ms: number): Promise<void> {
+  // A plain (referenced) timer: the process must not exit halfway through its own shutdown.
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/** Whether everything drained within `ms`. */
+async function drainUntil(drained: Promise<unknown>, ms: number): Promise<boolean> {
+  return (await withTimeout(() => drained, Math.max(0, ms))).status === 'ok'
+}
+
+async function forceAndSettle(
+  trackers: readonly ConnectionTracker[],
+  drained: Promise<unknown>,
+  logger: Logger,
+): Promise<void> {
+  for (const tracker of trackers) tracker.destroyAll()
+  // Destroyed sockets close within a tick or two; the bound is for a socket Node handed to the
+  // app in a way lameduck cannot see, which must not hold the shutdown forever.
+  const settled = await withTimeout(() => drained, SHUTDOWN_WAITS.forcedClose)
+  if (settled.status !== 'ok')
+    logger.warn({}, 'lameduck: connections still open after the deadline')
+}
+
+function buildReport(
+  reason: string,
+  trackers: readonly ConnectionTracker[],
+  hookResults: HookResult[],
+  ms: ShutdownReport['durations'],
+): ShutdownReport {
+  const sum = (key: keyof ConnectionTracker['counts']) =>
+    trackers.reduce((total, t) => total + t.counts[key], 0)
+  return {
+    reason,
+    ok: sum('forced') === 0 && hookResults.every((h) => h.status === 'ok'),
+    durations: {
+      delay: Math.round(ms.delay),
+      drain: Math.round(ms.drain),
+      hooks: Math.round(ms.hooks),
+      total: Math.round(ms.total),
+    },
+    requests: { drained: sum('requests'), forced: sum('forcedRequests') },
+    sockets: {
+      idleClosed: sum('idleClosed'),
+      forced: sum('forced'),
+      forcedUpgraded: sum('forcedUpgraded'),
+    },
+    hooks: hookResults,
+  }
+}

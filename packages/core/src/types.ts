@@ -1,0 +1,89 @@
+// The public types of a lameduck handle, apart from the code that implements them, so that the
+// modules that take a handle (routes, on-drain) depend on what it is, not on how it is made.
+import type { Readiness, RequestHandler, State } from './health.js'
+import type { HookResult } from './hooks.js'
+import type { AttachableServer } from './server-kind.js'
+
+export type { State } from './health.js'
+
+export interface ShutdownReport {
+  /** What started the shutdown: a signal name, or the reason given to `shutdown()`. */
+  reason: string
+  /** True when nothing was forced and every hook succeeded. */
+  ok: boolean
+  /** Ms spent in each phase. */
+  durations: { delay: number; drain: number; hooks: number; total: number }
+  requests: {
+    /** Responses completed after the listener closed. */
+    drained: number
+    /** Requests cut off at the deadline. */
+    forced: number
+  }
+  sockets: {
+    /** Keep-alive sockets closed after `idleGrace` without a request. */
+    idleClosed: number
+    /** Sockets destroyed at the deadline (upgraded ones included). */
+    forced: number
+    /** Upgraded sockets (WebSocket, ...) destroyed at the deadline. */
+    forcedUpgraded: number
+  }
+  hooks: HookResult[]
+}
+
+export interface ListenOptions {
+  /** Port to listen on when not under `lameduck run` (which hands over its socket instead). */
+  port?: number | undefined
+  /** @default Node's default: all interfaces */
+  host?: string | undefined
+  backlog?: number | undefined
+}
+
+/** What `endOnDrain` needs of a response: node:http's and node:http2's both fit. */
+export interface EndableResponse {
+  end(): unknown
+  once(event: 'close', listener: () => void): unknown
+  off(event: 'close', listener: () => void): unknown
+}
+
+export interface Lameduck {
+  /** `'serving'`, then `'draining'` from the moment `shutdown()` starts, then `'closed'`. */
+  readonly state: State
+  /** Aborted when draining starts: hand it to long work so it can finish early. */
+  readonly signal: AbortSignal
+  /** Drains this `node:http`, `node:https` or `node:http2` server on shutdown; one handle may own several. */
+  attach(server: AttachableServer): this
+  /** Registers a cleanup hook; hooks run after the drain, last registered first. */
+  onShutdown(name: string, fn: () => unknown, options?: { timeout?: number }): this
+  /** Adds a check to readiness, e.g. a database ping; checks run concurrently. */
+  addReadinessCheck(name: string, fn: () => unknown, options?: { timeout?: number }): this
+  /**
+   * Evaluates readiness: not ready once the shutdown starts (with `readinessFailsAt: 'close'`,
+   * once the listener closes), or when a check fails or times out.
+   */
+  checkReadiness(): Promise<Readiness>
+  /** Request handler for liveness: 200 while the process runs, draining included. */
+  readonly health: RequestHandler
+  /** Request handler for readiness: 200 when ready, else 503 (with the failing checks, if any). */
+  readonly readiness: RequestHandler
+  /**
+   * Ends a long response (server-sent events, a stream) when the drain starts: `finish(res)` runs
+   * once, by default `res.end()`, so the client sees a clean end rather than a cut at the
+   * deadline. Cancelled when the response closes first; the returned function cancels it too.
+   * Responses not given to `endOnDrain` are left to finish on their own, until the deadline.
+   */
+  endOnDrain<R extends EndableResponse>(res: R, finish?: (res: R) => void): () => void
+  /**
+   * Attaches the server (if it is not yet) and listens: on the socket `lameduck run` handed over
+   * when this process is one of its workers, else on `port`. Once listening and ready (readiness
+   * checks pass) it tells a parent process over IPC: `{ lameduck: 'ready' }` for `lameduck run`,
+   * `'ready'` for PM2's `wait_ready`. Under `lameduck run` the worker then drains and exits when
+   * the supervisor says so or is gone; with `signals: false` it drains and the app exits.
+   */
+  listen(server: AttachableServer, options: ListenOptions | number): Promise<void>
+  /**
+   * Starts the shutdown; every call returns the same promise, which never rejects. `delay`
+   * overrides the configured one for this shutdown (a reload needs none); like the configured
+   * one, it must be less than `timeout`.
+   */
+  shutdown(reason?: string, options?: { delay?: number }): Promise<ShutdownReport>
+}
