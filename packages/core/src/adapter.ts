@@ -2,7 +2,7 @@
 // applications import. The `lameduck run` supervisor's own protocol is `@lameduck/core/worker`.
 export { delegateWorkerExit, exitAfterShutdown } from './handle-registry.js'
 export { type HealthMiddlewareHandle, withHealthMiddleware } from './health-middleware.js'
-export { silentLogger } from './logger.js'
+export { failureLogger, silentLogger } from './logger.js'
 export { validateDuration, validateLogger } from './options.js'
 export {
   type HealthRoute,
@@ -13,6 +13,7 @@ export {
   ROUTE_DEFAULTS,
   type RouteOption,
 } from './routes.js'
+export { errorReplacer, type SerializedError, serializeError } from './serialize-error.js'
 export {
   type AttachableServer,
   type Http2AnyServer,

@@ -22,6 +22,21 @@ export const silentLogger: Logger = Object.freeze({
   error: noop,
 })
 
+/**
+ * The default when no logger is given: silent, but for the error-level lines, which lameduck writes
+ * only when a shutdown was not clean (a hook failed or timed out, sockets were destroyed at the
+ * deadline, a second signal cut the drain short): one line each on stderr, so no failure is silent.
+ */
+const line: LogFn = (_obj, msg) => {
+  process.stderr.write(`${msg}\n`)
+}
+export const failureLogger: Logger = Object.freeze({
+  debug: noop,
+  info: noop,
+  warn: noop,
+  error: line,
+})
+
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const
 
 /**

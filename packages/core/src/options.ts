@@ -1,5 +1,5 @@
 import { InvalidOptionError } from './errors.js'
-import { type Logger, silentLogger } from './logger.js'
+import { failureLogger, type Logger, silentLogger } from './logger.js'
 import type { Lameduck } from './types.js'
 
 export type ShutdownSignal = 'SIGTERM' | 'SIGINT' | 'SIGHUP' | 'SIGQUIT' | 'SIGUSR1' | 'SIGUSR2'
@@ -67,10 +67,11 @@ export interface LameduckOptions {
    */
   synGuard?: boolean | undefined
   /**
-   * A pino-compatible logger.
-   * @default a silent logger
+   * A pino-compatible logger, or `false` for none at all. Without one, lameduck is silent unless a
+   * shutdown is not clean: then it writes one line on stderr saying what failed and what was forced.
+   * @default one stderr line per unclean shutdown, nothing otherwise
    */
-  logger?: Logger | undefined
+  logger?: Logger | false | undefined
 }
 
 export interface ResolvedOptions {
@@ -96,7 +97,7 @@ export const DEFAULTS: ResolvedOptions = Object.freeze({
   signals: Object.freeze(['SIGTERM', 'SIGINT'] as const),
   foreignSignalWarning: true,
   synGuard: true,
-  logger: silentLogger,
+  logger: failureLogger,
 })
 
 /**
@@ -141,7 +142,7 @@ export function validateOptions(input: unknown): ResolvedOptions {
     signals: signals(options.signals),
     foreignSignalWarning: oneOf(options, 'foreignSignalWarning', [true, false]),
     synGuard: oneOf(options, 'synGuard', [true, false]),
-    logger: validateLogger('logger', options.logger),
+    logger: validateLogger('logger', options.logger, failureLogger),
   }
   assertBelowTimeout('delay', resolved.delay, resolved.timeout)
   return Object.freeze(resolved)
@@ -198,15 +199,20 @@ function signals(value: unknown): readonly ShutdownSignal[] | false {
   return Object.freeze([...new Set(value as ShutdownSignal[])])
 }
 
-/** A pino-compatible logger, or the silent one when `value` is undefined. */
-export function validateLogger(name: string, value: unknown): Logger {
-  if (value === undefined) return silentLogger
+/** A pino-compatible logger; `fallback` when `value` is undefined, the silent one when false. */
+export function validateLogger(name: string, value: unknown, fallback = silentLogger): Logger {
+  if (value === undefined) return fallback
+  if (value === false) return silentLogger
   const missing =
     typeof value !== 'object' || value === null
       ? LOG_METHODS
       : LOG_METHODS.filter((m) => typeof (value as Record<string, unknown>)[m] !== 'function')
   if (missing.length > 0) {
-    throw new InvalidOptionError(name, 'an object with debug, info, warn and error methods', value)
+    throw new InvalidOptionError(
+      name,
+      'false or an object with debug, info, warn and error methods',
+      value,
+    )
   }
   return value as Logger
 }

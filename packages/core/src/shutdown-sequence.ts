@@ -1,5 +1,6 @@
 import type { ConnectionTracker } from './connections.js'
 import { phaseChannel, reportChannel } from './diagnostics.js'
+import { failureLine } from './failure-line.js'
 import { type HookResult, runHooks } from './hooks.js'
 import type { ListenerGuard } from './listener.js'
 import type { Logger } from './logger.js'
@@ -71,8 +72,7 @@ export async function runShutdown(plan: ShutdownPlan): Promise<ShutdownReport> {
   phase('closed')
   if (reportChannel.hasSubscribers) reportChannel.publish(report)
   if (report.ok) logger.info({ report }, 'lameduck: shutdown complete')
-  else
-    logger.warn({ report }, 'lameduck: shutdown complete with forced connections or failed hooks')
+  else logger.error({ report }, failureLine(report))
   return report
 }
 

@@ -50,10 +50,14 @@ function listen(signal: ShutdownSignal): void {
 function onSignal(signal: ShutdownSignal): void {
   if (received !== undefined) {
     // A second signal means "now": the operator has stopped waiting for the drain.
+    const code = 128 + constants.signals[signal]
     for (const target of targets) {
-      target.logger.warn({ signal }, 'lameduck: second signal, exiting without waiting')
+      target.logger.error(
+        { signal, code },
+        `lameduck: a second ${signal} during the drain: exiting ${code} now, open connections cut and remaining hooks not run`,
+      )
     }
-    process.exit(128 + constants.signals[signal])
+    process.exit(code)
   }
   received = signal
   const wanted = [...targets].filter((t) => t.signals.includes(signal))

@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import * as core from '@lameduck/core'
 import { DEFAULTS, ERROR_CODES, LameduckError, SHUTDOWN_WAITS } from '@lameduck/core'
+import { failureLogger } from '@lameduck/core/adapter'
 import { describe, expect, it } from 'vitest'
 
 const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8')
@@ -26,7 +27,7 @@ describe('documentation', () => {
         signals: `\`${JSON.stringify(DEFAULTS.signals).replaceAll('"', "'").replace(',', ', ')}\``,
         foreignSignalWarning: `\`${DEFAULTS.foreignSignalWarning}\``,
         synGuard: `\`${DEFAULTS.synGuard}\``,
-        logger: 'silent',
+        logger: DEFAULTS.logger === failureLogger ? 'stderr, failures only' : 'silent',
       })
     },
   )

@@ -45,12 +45,13 @@ describe('cleanup hooks', () => {
   })
 
   it('report a hook that throws or hangs and still run the others', async () => {
-    const errors: unknown[] = []
+    const warnings: unknown[] = []
+    const errors: string[] = []
     const logger = {
       debug() {},
       info() {},
-      warn() {},
-      error: (obj: Record<string, unknown>) => errors.push(obj),
+      warn: (obj: Record<string, unknown>) => warnings.push(obj),
+      error: (_obj: Record<string, unknown>, msg?: string) => errors.push(msg!),
     }
     const ld = lameduck({ signals: false, hookTimeout: 50, logger })
     const ran: string[] = []
@@ -75,8 +76,14 @@ describe('cleanup hooks', () => {
     expect(report.hooks[1]).toMatchObject({ error: new Error('boom') })
     expect(report.hooks[3]?.ms).toBeGreaterThanOrEqual(49)
     expect(report.ok).toBe(false)
-    expect(errors).toHaveLength(3)
-    expect(errors[0]).toMatchObject({ hook: 'throws', err: expect.any(Error) })
+    // One warning per hook, with the error itself; then one error line for the whole shutdown.
+    expect(warnings).toHaveLength(3)
+    expect(warnings[0]).toMatchObject({ hook: 'throws', err: expect.any(Error) })
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /^lameduck: shutdown \(shutdown\(\)\) not clean: hook "throws" failed: boom; hook "rejects" failed: nope; hook "hangs" timed out after \d+ ms$/,
+      ),
+    ])
   })
 
   it('cannot be added once the shutdown has started', async () => {

@@ -87,3 +87,65 @@ describe('signals (real child processes)', { timeout: 15_000 }, () => {
     expect(await child.exit).toEqual({ code: 0, signal: null })
   })
 })
+
+describe('no logger given: a failure is never silent (real child processes)', {
+  timeout: 15_000,
+}, () => {
+  it('a hook throws: exit 1 and one stderr line naming the hook and its message', async () => {
+    const child = await startFixture(fixture('server.mjs'), { throwingHook: true })
+    child.process.kill('SIGTERM')
+    expect(await child.exit).toEqual({ code: 1, signal: null })
+    await child.closed
+    expect(child.errors).toEqual([
+      'lameduck: shutdown (SIGTERM) not clean: hook "db" failed: pool is not defined',
+    ])
+  })
+
+  it('a clean shutdown prints nothing', async () => {
+    const child = await startFixture(fixture('server.mjs'))
+    const raw = await inFlight(child, '/slow')
+    child.process.kill('SIGTERM')
+    expect((await raw.read()).status).toBe(200)
+    expect(await child.exit).toEqual({ code: 0, signal: null })
+    await child.closed
+    expect(child.errors).toEqual([])
+  })
+
+  it('logger: false prints nothing, even when a hook throws', async () => {
+    const child = await startFixture(fixture('server.mjs'), {
+      throwingHook: true,
+      options: { logger: false },
+    })
+    child.process.kill('SIGTERM')
+    expect(await child.exit).toEqual({ code: 1, signal: null })
+    await child.closed
+    expect(child.errors).toEqual([])
+  })
+
+  it('sockets destroyed at the deadline: the line says how many, and the requests cut', async () => {
+    const child = await startFixture(fixture('server.mjs'), { options: { timeout: 200 } })
+    const raw = await inFlight(child, '/hang')
+    child.process.kill('SIGTERM')
+    expect(await child.exit).toEqual({ code: 1, signal: null })
+    await expect(raw.read()).rejects.toThrow(/socket closed before/)
+    await child.closed
+    expect(child.errors).toEqual([
+      'lameduck: shutdown (SIGTERM) not clean: 1 connection(s) destroyed at the deadline, 1 request(s) cut',
+    ])
+  })
+
+  it('a second signal: the line says it cut the drain short, and the exit code', async () => {
+    const child = await startFixture(fixture('server.mjs'), { options: { timeout: 10_000 } })
+    const raw = await inFlight(child, '/hang')
+    const draining = child.line('draining')
+    child.process.kill('SIGTERM')
+    await draining
+    child.process.kill('SIGTERM')
+    expect(await child.exit).toEqual({ code: 143, signal: null })
+    await raw.read().catch(() => {})
+    await child.closed
+    expect(child.errors).toEqual([
+      'lameduck: a second SIGTERM during the drain: exiting 143 now, open connections cut and remaining hooks not run',
+    ])
+  })
+})

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `lameduck` command: `run` supervises an app, `reload` and `status` talk to a running one.
+import { rmSync, writeFileSync } from 'node:fs'
 import { constants } from 'node:os'
 import { parseArgs } from 'node:util'
 import { InvalidOptionError } from '@lameduck/core'
@@ -10,8 +11,8 @@ import { type Supervisor, supervise } from './supervisor.js'
 
 const USAGE = `usage:
   lameduck run [--listen [host:]port]... [--workers N|auto] [--ready-timeout ms]
-               [--drain-timeout ms] [--kill-grace ms] [--control path] [--watch path]
-               -- app.js [args...]
+               [--drain-timeout ms] [--kill-grace ms] [--control path] [--pid-file path]
+               [--watch path] -- app.js [args...]
       --watch path   reload when this file, directory or symlink (a deploy's \`current\`)
                      changes, as SIGHUP does; a broken change is rolled back once
       under systemd: sd_notify (Type=notify-reload) and the fd store when NOTIFY_SOCKET is set
@@ -40,6 +41,7 @@ async function run(argv: string[]): Promise<number> {
       'kill-grace': { type: 'string' },
       control: { type: 'string' },
       watch: { type: 'string' },
+      'pid-file': { type: 'string' },
     },
     allowPositionals: true,
   })
@@ -78,28 +80,53 @@ async function run(argv: string[]): Promise<number> {
     logger: stderrLogger,
   })
   const running = supervisor
+  const pidFile = values['pid-file']
+  // The supervisor's PID, for `kill -HUP`: under npx or a shell wrapper, `pgrep` finds those too.
+  if (pidFile !== undefined) writeFileSync(pidFile, `${process.pid}\n`)
   const { generation, listening } = running.status()
   stderrLogger.info(
     { pid: process.pid, generation, listening, control: controlPath },
     'lameduck: serving',
   )
   if (reloadWanted) running.reload()
-  return new Promise<number>((resolve) => {
+  const code = await new Promise<number>((resolve) => {
     let stopping = false
     onStop = (signal) => {
       if (stopping) {
         // A second signal: stop waiting. Workers are killed with the supervisor's exit.
+        const killed: number[] = []
         for (const worker of running.status().workers) {
-          if (worker.pid !== undefined) process.kill(worker.pid, 'SIGKILL')
+          if (worker.pid === undefined) continue
+          process.kill(worker.pid, 'SIGKILL')
+          killed.push(worker.pid)
         }
-        resolve(128 + constants.signals[signal])
+        const exit = 128 + constants.signals[signal]
+        stderrLogger.error(
+          { code: exit, signal, killed },
+          `lameduck: stopped, exit ${exit}: a second ${signal} killed ${killed.length} draining worker(s)`,
+        )
+        resolve(exit)
         return
       }
       stopping = true
-      running.stop().then(({ ok }) => resolve(ok ? 0 : 1))
+      running.stop().then(({ ok }) => {
+        if (ok)
+          stderrLogger.info(
+            { code: 0, signal },
+            `lameduck: stopped, exit 0: ${signal}, every worker drained`,
+          )
+        else
+          stderrLogger.error(
+            { code: 1, signal },
+            `lameduck: stopped, exit 1: ${signal}, and a worker's drain failed (see above)`,
+          )
+        resolve(ok ? 0 : 1)
+      })
     }
     if (stopSignal !== undefined) onStop(stopSignal)
   })
+  if (pidFile !== undefined) rmSync(pidFile, { force: true })
+  return code
 }
 
 async function control(command: 'reload' | 'status', argv: string[]): Promise<number> {

@@ -1,8 +1,9 @@
 import type { Logger } from '@lameduck/core'
+import { errorReplacer } from '@lameduck/core/adapter'
 
 const noop = () => {}
 
-/** One line per event on stderr: `lameduck: message {"key":"value"}`. */
+/** One line per event on stderr: `lameduck: message {"key":"value"}`, errors with their message. */
 export const stderrLogger: Logger = {
   debug: noop,
   info: (obj, msg) => write(msg, obj),
@@ -11,5 +12,5 @@ export const stderrLogger: Logger = {
 }
 
 function write(msg: string | undefined, obj: Record<string, unknown>): void {
-  process.stderr.write(`${msg ?? ''} ${JSON.stringify(obj)}\n`)
+  process.stderr.write(`${msg ?? ''} ${JSON.stringify(obj, errorReplacer)}\n`)
 }

@@ -58,10 +58,55 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
   const ticketKeys = randomBytes(48)
 
   function spawn(gen: number): Worker {
+    const started = performance.now()
     const worker = spawnWorker({ ...options, sockets, generation: gen, ticketKeys })
-    logger.info({ pid: worker.pid, generation: gen }, 'lameduck: worker started')
+    const { pid } = worker
+    logger.info({ pid, generation: gen }, `lameduck: worker ${pid} started`)
+    worker.ready.then(
+      () => {
+        const ms = Math.round(performance.now() - started)
+        logger.info({ pid, generation: gen, ms }, `lameduck: worker ${pid} ready in ${ms} ms`)
+      },
+      () => {},
+    )
     worker.exited.then((code) => onExit(worker, code))
     return worker
+  }
+
+  const retirements = new WeakMap<Worker, Promise<number | null>>()
+
+  /** Drains a worker, once, and tells the operator how that went: drained, failed or killed. */
+  function retire(worker: Worker, reason: 'reload' | 'stop'): Promise<number | null> {
+    let retirement = retirements.get(worker)
+    if (retirement === undefined) {
+      retirement = drainAndSay(worker, reason)
+      retirements.set(worker, retirement)
+    }
+    return retirement
+  }
+
+  async function drainAndSay(worker: Worker, reason: 'reload' | 'stop'): Promise<number | null> {
+    const started = performance.now()
+    const code = await worker.drain(reason, options.drainTimeout + options.killGrace)
+    const ms = Math.round(performance.now() - started)
+    const { pid, generation: gen } = worker
+    if (worker.killed) {
+      logger.error(
+        { pid, generation: gen, ms },
+        `lameduck: worker ${pid} killed at the deadline: still running ${ms} ms after it was told to drain (drainTimeout + killGrace)`,
+      )
+    } else if (code === 0) {
+      logger.info(
+        { pid, generation: gen, ms, code },
+        `lameduck: worker ${pid} drained in ${ms} ms, exit 0`,
+      )
+    } else {
+      logger.error(
+        { pid, generation: gen, ms, code },
+        `lameduck: worker ${pid} drain failed: exit ${code ?? 'by a signal'} after ${ms} ms (its own line above says why)`,
+      )
+    }
+    return code
   }
 
   function onExit(worker: Worker, code: number | null): void {
@@ -95,7 +140,7 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
     } catch (error) {
       // Rollback: a worker that became ready may already hold connections, so it drains.
       for (const worker of workers) {
-        if (worker.state === 'ready') worker.drain('stop', options.drainTimeout + options.killGrace)
+        if (worker.state === 'ready') retire(worker, 'stop')
         else worker.kill()
       }
       throw error
@@ -127,12 +172,16 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
       const next = await startGeneration()
       const old = current
       current = next
+      lastReload = { ok: true, generation, ms: elapsed() }
+      const previous = old[0]?.generation
+      logger.info(
+        { ...lastReload, draining: old.map((w) => w.pid) },
+        `lameduck: reloaded in ${lastReload.ms} ms: generation ${generation} serving, generation ${previous} draining`,
+      )
       for (const worker of old) {
         retiring.add(worker)
-        worker.drain('reload', options.drainTimeout + options.killGrace)
+        retire(worker, 'reload')
       }
-      lastReload = { ok: true, generation, ms: elapsed() }
-      logger.info({ ...lastReload }, 'lameduck: reloaded')
     } catch (error) {
       lastReload = { ok: false, generation, ms: elapsed(), error: String((error as Error).message) }
       logger.error(
@@ -176,9 +225,7 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
         unwatch?.()
         for (const socket of sockets) socket.close()
         const all = [...current, ...retiring]
-        const codes = await Promise.all(
-          all.map((w) => w.drain('stop', options.drainTimeout + options.killGrace)),
-        )
+        const codes = await Promise.all(all.map((w) => retire(w, 'stop')))
         control?.close()
         return { ok: codes.every((code) => code === 0) }
       })()

@@ -17,6 +17,8 @@ export interface Worker {
   readonly pid: number | undefined
   readonly generation: number
   readonly state: WorkerState
+  /** Whether `drain()` had to kill it: it was still alive at the deadline. */
+  readonly killed: boolean
   /** Resolves when the worker reports ready; rejects when it fails, exits or times out first. */
   readonly ready: Promise<void>
   /** Resolves with the exit code (null when killed by a signal) once the process is gone. */
@@ -102,6 +104,7 @@ export function spawnWorker(options: SpawnOptions): Worker {
   })
   ready.catch(() => {})
   let draining: Promise<number | null> | undefined
+  let killed = false
   return {
     get pid() {
       return child.pid
@@ -109,6 +112,9 @@ export function spawnWorker(options: SpawnOptions): Worker {
     generation: options.generation,
     get state() {
       return state
+    },
+    get killed() {
+      return killed
     },
     ready,
     exited,
@@ -123,7 +129,10 @@ export function spawnWorker(options: SpawnOptions): Worker {
           child.send(request, (error) => error && signal())
         } else signal()
         state = 'draining'
-        const timer = setTimeout(() => child.kill('SIGKILL'), killAfter)
+        const timer = setTimeout(() => {
+          killed = true
+          child.kill('SIGKILL')
+        }, killAfter)
         const code = await exited
         clearTimeout(timer)
         return code

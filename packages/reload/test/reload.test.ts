@@ -111,7 +111,7 @@ describe('lameduck run: the supervisor', { timeout: 30_000 }, () => {
       maxDuration: 10_000,
     })
     const before = Number(await text(sup.port, '/pid'))
-    const respawned = sup.line(/^lameduck: worker started .*"generation":1/)
+    const respawned = sup.line(/^lameduck: worker \d+ started .*"generation":1/)
     process.kill(before, 'SIGKILL')
     await respawned
     // Served by the new worker, from connections that waited in the socket's backlog.
@@ -133,12 +133,12 @@ describe('lameduck run: the supervisor', { timeout: 30_000 }, () => {
     const pid = sup.process.pid
     const control = defaultControlPath(pid)
     sup.setVersion('v2')
-    const second = sup.line(/^lameduck: worker started .*"generation":2/)
+    const second = sup.line(/^lameduck: worker \d+ started .*"generation":2/)
     sup.process.kill('SIGHUP')
     await second
     // Four more while generation 2 starts: they are all answered by one reload after it.
     sup.setVersion('v6')
-    const third = sup.line(/^lameduck: worker started .*"generation":3/)
+    const third = sup.line(/^lameduck: worker \d+ started .*"generation":3/)
     const answers = Promise.all([1, 2, 3, 4].map(() => sendControl(control, 'reload')))
     await third
     // Generation 3 starts only once generation 1 has drained and exited.

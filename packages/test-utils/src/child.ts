@@ -15,6 +15,10 @@ export interface Child {
   arrived(path: string): Promise<void>
   /** Every stdout line so far. */
   lines: string[]
+  /** Every stderr line so far. */
+  errors: string[]
+  /** Resolves once the process has exited and its stdout and stderr are read to their end. */
+  closed: Promise<void>
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
@@ -31,13 +35,16 @@ export async function startFixture(
   const path = fileURLToPath(script)
   const child = spawn(process.execPath, [path], {
     env: { ...process.env, ...env, FIXTURE: JSON.stringify(fixture) },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   })
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   })
+  const closed = once(child, 'close').then(() => {})
   const exit = once(child, 'exit').then(([code, signal]) => ({ code, signal }))
   const lines: string[] = []
+  const errors: string[] = []
+  createInterface({ input: child.stderr! }).on('line', (line) => errors.push(line))
   const waiters: { text: string; resolve: () => void }[] = []
   let onPort: (port: number) => void = () => {}
   createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -56,12 +63,16 @@ export async function startFixture(
     })
   const port = await new Promise<number>((resolve, reject) => {
     onPort = resolve
-    exit.then(({ code }) => reject(new Error(`fixture exited with ${code} before listening`)))
+    exit.then(({ code }) =>
+      reject(new Error(`fixture exited with ${code} before listening:\n${errors.join('\n')}`)),
+    )
   })
   return {
     process: child,
     port,
     lines,
+    errors,
+    closed,
     exit,
     line,
     arrived: (path) => line(`arrived ${path}`),
