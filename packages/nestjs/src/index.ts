@@ -21,6 +21,8 @@ import {
 } from '@nestjs/common'
 import { HttpAdapterHost } from '@nestjs/core'
 
+export { nestLogger } from './logger.js'
+
 /**
  * Every `@lameduck/core` option but `signals` (Nest's `app.enableShutdownHooks()` handles them),
  * plus the health routes.

@@ -1,6 +1,6 @@
-import type { Lameduck as CoreLameduck } from '@lameduck/core'
-import { InjectLameduck, type Lameduck, LameduckModule } from '@lameduck/nestjs'
-import type { DynamicModule } from '@nestjs/common'
+import type { Lameduck as CoreLameduck, Logger } from '@lameduck/core'
+import { InjectLameduck, type Lameduck, LameduckModule, nestLogger } from '@lameduck/nestjs'
+import { ConsoleLogger, type DynamicModule } from '@nestjs/common'
 import { describe, expectTypeOf, it } from 'vitest'
 
 describe('@lameduck/nestjs types', () => {
@@ -12,6 +12,10 @@ describe('@lameduck/nestjs types', () => {
       LameduckModule.forRootAsync({ useFactory: async () => ({ delay: 5_000 }) }),
     ).toEqualTypeOf<DynamicModule>()
     expectTypeOf<Lameduck>().toExtend<CoreLameduck>()
+    expectTypeOf(nestLogger()).toEqualTypeOf<Logger>()
+    expectTypeOf(nestLogger(new ConsoleLogger('app'))).toEqualTypeOf<Logger>()
+    // @ts-expect-error a Nest LoggerService, not a string
+    nestLogger('Lameduck')
     expectTypeOf(InjectLameduck()).toExtend<ParameterDecorator>()
     // @ts-expect-error Nest's enableShutdownHooks() handles the signals
     LameduckModule.forRoot({ signals: ['SIGTERM'] })
