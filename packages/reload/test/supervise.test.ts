@@ -103,7 +103,7 @@ describe('supervise()', { timeout: 20_000 }, () => {
       logger: {
         debug() {},
         info: (_object, message) => {
-          if (message === 'lameduck: reloaded') onReloaded()
+          if (message?.startsWith('lameduck: reloaded in')) onReloaded()
         },
         warn() {},
         error() {},
