@@ -6,19 +6,19 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { get, keepAliveLoad } from '@lameduck/test-utils'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { onNest10 } from '../packages/nestjs/test/nest10.js'
+import { onNest } from '../packages/nestjs/test/nest-major.js'
 import { freePort, waitForPort } from './proxies.js'
 
 const cli = fileURLToPath(new URL('../packages/reload/dist/cli.mjs', import.meta.url))
 const app = fileURLToPath(new URL('../packages/nestjs/test/fixtures/server.mjs', import.meta.url))
 
 const cases = [
-  { nest: 11, platform: 'express', useProcessExit: true, shutdownHooks: true },
-  { nest: 11, platform: 'fastify', useProcessExit: false, shutdownHooks: true },
+  { nest: 12, platform: 'express', useProcessExit: true, shutdownHooks: true },
+  { nest: 12, platform: 'fastify', useProcessExit: false, shutdownHooks: true },
   { nest: 10, platform: 'fastify', useProcessExit: false, shutdownHooks: true },
   // Without Nest's shutdown hooks the workers are drained and exit all the same, hooks unrun.
-  { nest: 11, platform: 'express', useProcessExit: false, shutdownHooks: false },
-]
+  { nest: 12, platform: 'express', useProcessExit: false, shutdownHooks: false },
+] as const
 
 describe('NestJS under lameduck run', { timeout: 60_000 }, () => {
   for (const { nest, platform, useProcessExit, shutdownHooks } of cases) {
@@ -33,7 +33,7 @@ describe('NestJS under lameduck run', { timeout: 60_000 }, () => {
         {
           env: {
             ...process.env,
-            ...(nest === 10 ? onNest10 : {}),
+            ...(nest === 12 ? {} : onNest(nest)),
             FIXTURE: JSON.stringify({ platform, useProcessExit, shutdownHooks }),
           },
           stdio: ['ignore', 'pipe', 'inherit'],
