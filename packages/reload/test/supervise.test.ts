@@ -103,7 +103,8 @@ describe('supervise()', { timeout: 20_000 }, () => {
       logger: {
         debug() {},
         info: (_object, message) => {
-          if (message?.startsWith('lameduck: reloaded in')) onReloaded()
+          // The old worker has stopped accepting once it is drained.
+          if (/^lameduck: worker \d+ drained/.test(message ?? '')) onReloaded()
         },
         warn() {},
         error() {},
