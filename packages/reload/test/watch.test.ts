@@ -32,8 +32,11 @@ describe('lameduck run --watch', () => {
     expect(await text(run.port)).toBe('pong')
     // The next change, and nothing in between: a rollback is no change.
     const reloaded = run.line(/lameduck: reloaded/)
+    // The old worker has stopped accepting once it is drained (the crashed ones never say this).
+    const drained = run.line(/lameduck: worker \d+ drained in \d+ ms, exit 0/)
     run.setVersion('pong2')
     await reloaded
+    await drained
     expect(await text(run.port)).toBe('pong2')
     expect(run.log.filter((line) => line.includes('lameduck: reload failed'))).toHaveLength(1)
     expect(run.log.filter((line) => line.includes('lameduck: change seen'))).toHaveLength(2)
