@@ -1,4 +1,4 @@
-import { get, sigtermDuring, startFixture } from '@lameduck/test-utils'
+import { sigtermCutting, sigtermDuring, startFixture } from '@lameduck/test-utils'
 import { describe, expect, it } from 'vitest'
 
 const fixture = new URL('./fixtures/server.mjs', import.meta.url)
@@ -27,12 +27,10 @@ describe('nestLogger(): lameduck’s lines through Nest’s Logger, in a child p
 
   it('a forced request: the failure line on stderr through Nest’s logger, exit 1', async () => {
     const child = await startFixture(fixture, { nestLogger: true, timeout: 50 }, plain)
-    const arrived = child.arrived('/slow')
-    const slow = get(child.port, '/slow').catch((error: NodeJS.ErrnoException) => error.code)
-    await arrived
-    child.process.kill('SIGTERM')
-    expect(await slow).toBe('ECONNRESET')
-    expect(await child.exit).toEqual({ code: 1, signal: null })
+    expect(await sigtermCutting(child, '/slow')).toEqual({
+      error: 'ECONNRESET',
+      exit: { code: 1, signal: null },
+    })
     await child.closed
     expect(child.errors.filter((line) => line.includes('[Lameduck]'))).toEqual([
       expect.stringMatching(

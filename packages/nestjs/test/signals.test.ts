@@ -1,4 +1,4 @@
-import { get, keepAliveLoad, sigtermDuring, startFixture } from '@lameduck/test-utils'
+import { keepAliveLoad, sigtermCutting, sigtermDuring, startFixture } from '@lameduck/test-utils'
 import { describe, expect, it } from 'vitest'
 import { onNest } from './nest-major.js'
 
@@ -47,12 +47,10 @@ describe('@lameduck/nestjs with app.enableShutdownHooks(), in a child process', 
 
   it('Nest 10: exits 1 when the drain had to force a request', async () => {
     const child = await startFixture(fixture, { timeout: 50 }, onNest(10))
-    const arrived = child.arrived('/slow')
-    const slow = get(child.port, '/slow').catch((error: NodeJS.ErrnoException) => error.code)
-    await arrived
-    child.process.kill('SIGTERM')
-    expect(await slow).toBe('ECONNRESET')
-    expect(await child.exit).toEqual({ code: 1, signal: null })
+    expect(await sigtermCutting(child, '/slow')).toEqual({
+      error: 'ECONNRESET',
+      exit: { code: 1, signal: null },
+    })
     expect(child.lines.at(-1)).toMatch(/^onApplicationShutdown SIGTERM while closed/)
   })
 })

@@ -114,3 +114,21 @@ export async function sigtermDuring(
   child.process.kill('SIGTERM')
   return { response: await raw.read(), exit: await child.exit }
 }
+
+/**
+ * Sends a request, then SIGTERM once the app has it, for a drain that must cut it: resolves with
+ * the request's error code (ECONNRESET when the deadline destroyed it) and the exit.
+ */
+export async function sigtermCutting(
+  child: Child,
+  path: string,
+): Promise<{ error: string | undefined; exit: Awaited<Child['exit']> }> {
+  const arrived = child.arrived(path)
+  const cut = get(child.port, path).then(
+    () => undefined,
+    (error: NodeJS.ErrnoException) => error.code,
+  )
+  await arrived
+  child.process.kill('SIGTERM')
+  return { error: await cut, exit: await child.exit }
+}

@@ -1,5 +1,12 @@
 export { type QueuedOutcome, queueConnections } from './accept-queue.js'
-export { type Child, get, type SimpleResponse, sigtermDuring, startFixture } from './child.js'
+export {
+  type Child,
+  get,
+  type SimpleResponse,
+  sigtermCutting,
+  sigtermDuring,
+  startFixture,
+} from './child.js'
 export {
   type ContractApp,
   type ContractFactory,
