@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net'
+import type { Goodbyes } from './close-spread.js'
 import { followServerEvents } from './follow-listeners.js'
 import { type SessionCounts, trackSessions } from './http2.js'
 import { createIdleCloser, type IdleCloser } from './idle-sockets.js'
@@ -19,9 +20,10 @@ export interface DrainCounts extends SessionCounts {
 export interface ConnectionTracker {
   /**
    * Closes the listener (through `guard` when given) and starts draining every connection;
-   * resolves once the listener has closed and every connection has ended.
+   * resolves once the listener has closed and every connection has ended. Idle sockets and
+   * HTTP/2 sessions are told to go at their goodbyes.
    */
-  drain(idleGrace: number, guard?: ListenerGuard): Promise<void>
+  drain(idleGrace: number, goodbyes: Goodbyes, guard?: ListenerGuard): Promise<void>
   /** Destroys every connection still open. */
   destroyAll(): void
   /** Removes lameduck's listeners from the server. */
@@ -68,8 +70,8 @@ export function trackConnections(server: AttachableServer): ConnectionTracker {
 
   return {
     counts,
-    drain(grace, guard) {
-      idle = createIdleCloser(grace, counts)
+    drain(grace, goodbyes, guard) {
+      idle = createIdleCloser(grace, counts, goodbyes)
       // Stop accepting, and resolve once the last connection has ended. A connection the guard
       // lets in meanwhile is drained from its first request on (it is sent at once).
       const closed = new Promise<void>((resolve) => {
@@ -78,7 +80,7 @@ export function trackConnections(server: AttachableServer): ConnectionTracker {
         else if (connectionCount(server) === 0) onClosed()
         else server.once('close', onClosed)
       })
-      sessions?.drain()
+      sessions?.drain(goodbyes)
       marker.drain(idle, connections())
       return closed
     },

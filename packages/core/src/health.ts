@@ -30,12 +30,20 @@ export function livenessReply(state: State): HealthReply {
   return { status: 200, headers: { ...NO_STORE }, body: { status: 'ok', state } }
 }
 
+/**
+ * The `Retry-After` of a readiness 503, in seconds: a client or proxy that honours it asks again
+ * (elsewhere, or here once a check passes) soon, rather than at once or not at all.
+ */
+export const READINESS_RETRY_AFTER = 1
+
 export function readinessReply(readiness: Readiness): HealthReply {
   const { ready, state, checks } = readiness
   const status = ready ? 'ready' : state === 'serving' ? 'unready' : 'draining'
   return {
     status: ready ? 200 : 503,
-    headers: { ...NO_STORE },
+    headers: ready
+      ? { ...NO_STORE }
+      : { ...NO_STORE, 'retry-after': String(READINESS_RETRY_AFTER) },
     body: status === 'draining' ? { status, state } : { status, state, checks },
   }
 }

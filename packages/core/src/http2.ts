@@ -1,4 +1,5 @@
 import type { ServerHttp2Session, ServerHttp2Stream } from 'node:http2'
+import type { Goodbyes } from './close-spread.js'
 import { openStreams } from './node-internals.js'
 import type { Http2AnyServer } from './server-kind.js'
 import { closeGracefully, type GoawayCounts } from './shutdown-notice.js'
@@ -15,7 +16,8 @@ export interface SessionCounts extends GoawayCounts {
 }
 
 export interface SessionTracker {
-  drain(): void
+  /** Each session open now or later gets its GOAWAY at its goodbye. */
+  drain(goodbyes: Goodbyes): void
   destroyAll(): void
   release(): void
 }
@@ -33,7 +35,7 @@ export function trackSessions(server: Http2AnyServer, counts: SessionCounts): Se
   const notice = { missing: missingFor('shutdownNotice'), counts }
   const sessions = new Set<ServerHttp2Session>()
   const settles: (() => void)[] = []
-  let draining = false
+  let goodbyes: Goodbyes | undefined
 
   function onStreamFinish(this: ServerHttp2Stream): void {
     // Node also ends the writable side of a stream its client reset: that one was not answered.
@@ -48,24 +50,28 @@ export function trackSessions(server: Http2AnyServer, counts: SessionCounts): Se
     sessions.delete(this)
   }
 
-  function drainSession(session: ServerHttp2Session): void {
+  function drainSession(session: ServerHttp2Session, drain: Goodbyes): void {
     for (const stream of openStreams(session)) watch(stream)
     session.on('stream', watch)
-    settles.push(closeGracefully(session, notice))
+    drain.schedule(() => {
+      if (session.closed || session.destroyed) return false
+      settles.push(closeGracefully(session, notice))
+      return true
+    })
   }
 
   function onSession(session: ServerHttp2Session): void {
     sessions.add(session)
     session.on('close', onSessionClose)
-    if (draining) drainSession(session)
+    if (goodbyes !== undefined) drainSession(session, goodbyes)
   }
 
   server.on('session', onSession)
 
   return {
-    drain() {
-      draining = true
-      for (const session of sessions) drainSession(session)
+    drain(drainGoodbyes) {
+      goodbyes = drainGoodbyes
+      for (const session of sessions) drainSession(session, drainGoodbyes)
     },
     destroyAll() {
       for (const session of sessions) {

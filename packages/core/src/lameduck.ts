@@ -1,3 +1,4 @@
+import { createGoodbyes, registerGoodbyes } from './close-spread.js'
 import { type ConnectionTracker, trackConnections } from './connections.js'
 import { InvalidOptionError, InvalidStateError } from './errors.js'
 import { endWorker, markAttached, registerHandle } from './handle-registry.js'
@@ -8,9 +9,10 @@ import { endOnDrain } from './on-drain.js'
 import {
   assertNamedFunction,
   type LameduckOptions,
+  type ShutdownTiming,
   validateCallTimeout,
   validateOptions,
-  validateShutdownDelay,
+  validateShutdownTiming,
 } from './options.js'
 import { createReadinessGate } from './readiness-gate.js'
 import { type AttachableServer, isAttachableServer } from './server-kind.js'
@@ -26,6 +28,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
   const config = validateOptions(options)
   const logger = guardLogger(config.logger)
   const controller = new AbortController()
+  const goodbyes = createGoodbyes()
   const trackers = new Map<AttachableServer, ConnectionTracker>()
   const hooks: TimedTask[] = []
   let state: State = 'serving'
@@ -57,12 +60,13 @@ export function lameduck(options?: LameduckOptions): Lameduck {
           shutdown: (reason) => handle.shutdown(reason),
         })
 
-  function run(reason: string, delay: number): Promise<ShutdownReport> {
+  function run(reason: string, timing: ShutdownTiming): Promise<ShutdownReport> {
     return runShutdown({
       reason,
-      delay,
+      ...timing,
       timeout: config.timeout,
       idleGrace: config.idleGrace,
+      goodbyes,
       guard: listenerGuard?.guard,
       synGuardUnavailable: listenerGuard?.unavailable,
       trackers: [...trackers.values()],
@@ -133,7 +137,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
     readiness(_req, res) {
       readiness.respond(res)
     },
-    endOnDrain: (res, finish) => endOnDrain(controller.signal, res, finish),
+    endOnDrain: (res, finish) => endOnDrain(goodbyes, res, finish),
     listen(server, opts) {
       const target = {
         logger,
@@ -152,7 +156,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
       if (typeof reason !== 'string') {
         throw new InvalidOptionError('shutdown(reason)', 'a string', reason)
       }
-      const delay = validateShutdownDelay(opts, config)
+      const timing = validateShutdownTiming(opts, config)
       if (shutdownPromise === undefined) {
         // Assigned before run() starts: it aborts `signal` synchronously, and a listener calling
         // shutdown() must get this promise rather than start a second shutdown.
@@ -160,12 +164,13 @@ export function lameduck(options?: LameduckOptions): Lameduck {
         shutdownPromise = new Promise((resolve) => {
           start = resolve
         })
-        start(run(reason, delay))
+        start(run(reason, timing))
       }
       return shutdownPromise
     },
   }
 
   registerHandle(handle, logger, config.signals !== false)
+  registerGoodbyes(handle, goodbyes)
   return handle
 }

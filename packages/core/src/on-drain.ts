@@ -1,22 +1,21 @@
-// Long-lived work the drain should end rather than wait out: "when the handle's `signal` aborts
-// (the drain starts), finish this", once, unless cancelled first.
+// Long-lived work the drain should end rather than wait out: "when the listener closes, say
+// goodbye to this", once, at its moment of the `closeSpread` window (close-spread.ts), unless
+// cancelled first.
+import { type Goodbyes, goodbyesOf } from './close-spread.js'
 import { InvalidOptionError } from './errors.js'
 import { assertHandle, validateCallOptions } from './options.js'
 import type { EndableResponse, Lameduck } from './types.js'
 
-/** Runs `finish` once when `signal` aborts, at once if it has; the returned function cancels it. */
-function whenAborted(signal: AbortSignal, finish: () => void): () => void {
-  if (signal.aborted) {
-    finish()
-    return () => {}
-  }
-  signal.addEventListener('abort', finish, { once: true })
-  return () => signal.removeEventListener('abort', finish)
-}
+/**
+ * The `retry:` of an event stream's last event, in ms: a random one from 1 s to 5 s, around what
+ * browsers wait by default (3 to 5 s), so EventSource clients come back spread out even when the
+ * streams end together.
+ */
+export const SSE_RETRY = Object.freeze({ min: 1_000, max: 5_000 })
 
-/** `ld.endOnDrain()`: ends `res` with `finish` when `signal` aborts, unless it closes first. */
+/** `ld.endOnDrain()`: ends `res` with `finish` at its goodbye, unless it closes first. */
 export function endOnDrain<R extends EndableResponse>(
-  signal: AbortSignal,
+  goodbyes: Goodbyes,
   res: R,
   finish: (res: R) => void = (response) => response.end(),
 ): () => void {
@@ -33,16 +32,47 @@ export function endOnDrain<R extends EndableResponse>(
   if (typeof finish !== 'function') {
     throw new InvalidOptionError('endOnDrain(finish)', 'a function', finish)
   }
+  let closed = false
   const cancel = () => {
+    closed = true
     stopWaiting()
     res.off('close', cancel)
   }
-  const stopWaiting = whenAborted(signal, () => {
+  res.once('close', cancel)
+  const stopWaiting = goodbyes.schedule(() => {
     res.off('close', cancel)
+    if (closed) return false
+    suggestRetry(res)
     finish(res)
+    return true
   })
-  if (!signal.aborted) res.once('close', cancel)
   return cancel
+}
+
+interface WritableResponse {
+  getHeader(name: string): unknown
+  write(chunk: string): unknown
+  writableEnded: boolean
+  req: { headers: Record<string, string | string[] | undefined> } | undefined
+}
+
+/**
+ * On an event stream, a `retry:` field of its own, so it applies whatever `finish` sends. An
+ * event stream: its client accepts `text/event-stream` (EventSource always says so), or its
+ * `content-type` set with `setHeader` is that (`writeHead`'s own headers cannot be read back).
+ */
+function suggestRetry(res: EndableResponse): void {
+  const stream = res as Partial<WritableResponse>
+  if (typeof stream.write !== 'function' || stream.writableEnded !== false) return
+  const accept = stream.req?.headers?.accept
+  const type = typeof stream.getHeader === 'function' ? stream.getHeader('content-type') : undefined
+  if (!isEventStream(accept) && !isEventStream(type)) return
+  const ms = Math.round(SSE_RETRY.min + Math.random() * (SSE_RETRY.max - SSE_RETRY.min))
+  stream.write(`retry: ${ms}\n\n`)
+}
+
+function isEventStream(value: unknown): boolean {
+  return typeof value === 'string' && value.toLowerCase().includes('text/event-stream')
 }
 
 /** The part of a `ws` WebSocketServer (or a compatible one) that is needed here. */
@@ -64,9 +94,10 @@ export interface CloseWebSocketsOptions {
 }
 
 /**
- * When the drain starts, sends every client of `wss` a close frame (1001 Going Away by default).
- * The drain then waits for each closing handshake to end the connection, and destroys the ones
- * still open at the deadline. Returns a function that cancels it.
+ * When the listener closes, sends each client of `wss` a close frame (1001 Going Away by default),
+ * at its own moment of the `closeSpread` window. The drain then waits for each closing handshake
+ * to end the connection, and destroys the ones still open at the deadline. Returns a function
+ * that cancels it.
  */
 export function closeWebSocketsOnDrain(
   ld: Lameduck,
@@ -96,7 +127,27 @@ export function closeWebSocketsOnDrain(
       reason,
     )
   }
-  return whenAborted(ld.signal, () => {
-    for (const client of wss.clients) client.close(code as number, reason)
-  })
+  const goodbyes = goodbyesOf(ld)
+  const goodbye = (client: { close(code?: number, reason?: string): void }) => () => {
+    client.close(code as number, reason)
+    return true
+  }
+  if (goodbyes === undefined) {
+    // A handle of another copy of this package: when its drain starts, all at once.
+    const closeAll = () => {
+      for (const client of wss.clients) goodbye(client)()
+    }
+    if (ld.signal.aborted) closeAll()
+    else ld.signal.addEventListener('abort', closeAll, { once: true })
+    return () => ld.signal.removeEventListener('abort', closeAll)
+  }
+  const cancels: (() => void)[] = []
+  cancels.push(
+    goodbyes.onOpen(() => {
+      for (const client of wss.clients) cancels.push(goodbyes.schedule(goodbye(client)))
+    }),
+  )
+  return () => {
+    for (const cancel of cancels) cancel()
+  }
 }

@@ -29,6 +29,16 @@ export interface LameduckOptions {
    */
   readinessFailsAt?: ReadinessFailsAt | undefined
   /**
+   * Ms over which long-lived connections are told to go, from the moment the listener closes:
+   * each WebSocket client given to `closeWebSocketsOnDrain`, response given to `endOnDrain`,
+   * HTTP/2 session (its GOAWAY) and idle keep-alive socket at its own random moment of the
+   * window, so that their clients do not all reconnect to the rest of the fleet at once. Busy
+   * HTTP/1.1 responses still get `Connection: close`, and the deadline still ends everything at
+   * once. `delay` + `closeSpread` must be less than `timeout`. 0 tells them all at once.
+   * @default 0
+   */
+  closeSpread?: number | undefined
+  /**
    * During the drain, a keep-alive socket is closed only after it has been idle this many ms; a
    * request arriving earlier is served with `Connection: close`. 0 closes idle sockets at once,
    * which races clients that have a request on the wire.
@@ -78,6 +88,7 @@ export interface ResolvedOptions {
   readonly timeout: number
   readonly delay: number
   readonly readinessFailsAt: ReadinessFailsAt
+  readonly closeSpread: number
   readonly idleGrace: number
   readonly hookTimeout: number
   readonly checkTimeout: number
@@ -91,6 +102,7 @@ export const DEFAULTS: ResolvedOptions = Object.freeze({
   timeout: 10_000,
   delay: 0,
   readinessFailsAt: 'shutdown',
+  closeSpread: 0,
   idleGrace: 1_000,
   hookTimeout: 5_000,
   checkTimeout: 1_000,
@@ -136,6 +148,7 @@ export function validateOptions(input: unknown): ResolvedOptions {
     timeout: duration(options, 'timeout', 1),
     delay: duration(options, 'delay', 0),
     readinessFailsAt: oneOf(options, 'readinessFailsAt', ['shutdown', 'close']),
+    closeSpread: duration(options, 'closeSpread', 0),
     idleGrace: duration(options, 'idleGrace', 0),
     hookTimeout: duration(options, 'hookTimeout', 1),
     checkTimeout: duration(options, 'checkTimeout', 1),
@@ -145,6 +158,7 @@ export function validateOptions(input: unknown): ResolvedOptions {
     logger: validateLogger('logger', options.logger, failureLogger),
   }
   assertBelowTimeout('delay', resolved.delay, resolved.timeout)
+  assertSpreadFits(resolved, resolved.timeout, 'closeSpread')
   return Object.freeze(resolved)
 }
 
@@ -156,7 +170,28 @@ function assertBelowTimeout(name: string, delay: number, timeout: number): void 
   }
 }
 
-type DurationKey = 'timeout' | 'delay' | 'idleGrace' | 'hookTimeout' | 'checkTimeout'
+// The window comes after the delay, and must end before the deadline, or the last goodbyes would
+// be cut at it instead of said.
+// `blame`: the option named in the error, the one the caller set.
+function assertSpreadFits(
+  timing: ShutdownTiming,
+  timeout: number,
+  blame: keyof ShutdownTiming,
+  name: string = blame,
+): void {
+  if (timing.delay + timing.closeSpread < timeout) return
+  const other = blame === 'delay' ? 'closeSpread' : 'delay'
+  const expected = `a number of ms less than timeout - ${other} (${timeout} - ${timing[other]})`
+  throw new InvalidOptionError(name, expected, timing[blame])
+}
+
+type DurationKey =
+  | 'timeout'
+  | 'delay'
+  | 'closeSpread'
+  | 'idleGrace'
+  | 'hookTimeout'
+  | 'checkTimeout'
 
 function duration(options: Record<string, unknown>, key: DurationKey, min: number): number {
   const value = options[key]
@@ -261,13 +296,32 @@ export function validateCallTimeout(method: string, options: unknown, fallback: 
     : validateDuration(`${method}(options.timeout)`, timeout, 1)
 }
 
-/** The `{ delay }` of `shutdown()`, or the configured one; bounded by `timeout` like it. */
-export function validateShutdownDelay(options: unknown, config: ResolvedOptions): number {
-  const { delay } = validateCallOptions('shutdown', options, ['delay'])
-  if (delay === undefined) return config.delay
-  const ms = validateDuration('shutdown(options.delay)', delay, 0)
-  assertBelowTimeout('shutdown(options.delay)', ms, config.timeout)
-  return ms
+/** The delay and the close spread of one shutdown. */
+export interface ShutdownTiming {
+  delay: number
+  closeSpread: number
+}
+
+/**
+ * The `{ delay, closeSpread }` of `shutdown()`, each the configured one when not given; bounded
+ * by `timeout` like them.
+ */
+export function validateShutdownTiming(options: unknown, config: ResolvedOptions): ShutdownTiming {
+  const given = validateCallOptions('shutdown', options, ['delay', 'closeSpread'])
+  const timing = {
+    delay:
+      given.delay === undefined
+        ? config.delay
+        : validateDuration('shutdown(options.delay)', given.delay, 0),
+    closeSpread:
+      given.closeSpread === undefined
+        ? config.closeSpread
+        : validateDuration('shutdown(options.closeSpread)', given.closeSpread, 0),
+  }
+  assertBelowTimeout('shutdown(options.delay)', timing.delay, config.timeout)
+  const blame = given.closeSpread === undefined ? 'delay' : 'closeSpread'
+  assertSpreadFits(timing, config.timeout, blame, `shutdown(options.${blame})`)
+  return timing
 }
 
 /** A lameduck handle, as far as a function taking one (an adapter's, `closeWebSocketsOnDrain`) needs. */

@@ -1,3 +1,4 @@
+import type { Goodbyes } from './close-spread.js'
 import type { ConnectionTracker } from './connections.js'
 import { phaseChannel, reportChannel } from './diagnostics.js'
 import { failureLine } from './failure-line.js'
@@ -15,6 +16,9 @@ export interface ShutdownPlan {
   /** Ms from the start of the shutdown (the delay included) to the forcing of what is left. */
   timeout: number
   idleGrace: number
+  /** Ms from the listener's close over which long-lived connections are told to go. */
+  closeSpread: number
+  goodbyes: Goodbyes
   guard: ListenerGuard | undefined
   /** Why the helper, wanted, could not be used (see listener.ts); for the report. */
   synGuardUnavailable: string | undefined
@@ -52,16 +56,19 @@ export async function runShutdown(plan: ShutdownPlan): Promise<ShutdownReport> {
   const drainStarted = performance.now()
   plan.steps.closing()
   phase('drain')
+  const { goodbyes } = plan
+  goodbyes.open(plan.closeSpread)
   const untilDeadline = started + plan.timeout - drainStarted
-  const drained = Promise.all(trackers.map((t) => t.drain(plan.idleGrace, plan.guard)))
+  const drained = Promise.all(trackers.map((t) => t.drain(plan.idleGrace, goodbyes, plan.guard)))
   if (!(await drainUntil(drained, untilDeadline))) await forceAndSettle(trackers, drained, logger)
+  goodbyes.stop()
   for (const tracker of trackers) tracker.release()
   const hooksStarted = performance.now()
   phase('hooks')
   const hookResults = await runHooks(plan.hooks, logger)
   const finished = performance.now()
 
-  const report = buildReport(reason, trackers, hookResults, {
+  const report = buildReport(reason, trackers, hookResults, goodbyes, {
     delay: drainStarted - started,
     drain: hooksStarted - drainStarted,
     hooks: finished - hooksStarted,
@@ -109,6 +116,7 @@ function buildReport(
   reason: string,
   trackers: readonly ConnectionTracker[],
   hookResults: HookResult[],
+  goodbyes: Goodbyes,
   ms: ShutdownReport['durations'],
 ): ShutdownReport {
   const sum = (key: keyof ConnectionTracker['counts']) =>
@@ -138,6 +146,7 @@ function buildReport(
         busy: sum('goawayBusy'),
       },
     },
+    closeSpread: { window: goodbyes.counts.window, closes: goodbyes.counts.spread },
     hooks: hookResults,
   }
 }

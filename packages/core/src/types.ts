@@ -38,6 +38,12 @@ export interface ShutdownReport {
     unacknowledged: number
     oneStep: { tls: number; unsupported: number; transport: number; busy: number }
   }
+  /**
+   * The goodbyes spread over the `closeSpread` window (ms, 0 when none): `closes`, how many
+   * WebSocket clients, event streams, HTTP/2 sessions and idle keep-alive sockets were told to go
+   * at their own moment of it.
+   */
+  closeSpread: { window: number; closes: number }
   hooks: HookResult[]
   /**
    * Present when `@lameduck/syn-guard` is installed and was wanted (on Linux, for a listener this
@@ -83,10 +89,12 @@ export interface Lameduck {
   /** Request handler for readiness: 200 when ready, else 503 (with the failing checks, if any). */
   readonly readiness: RequestHandler
   /**
-   * Ends a long response (server-sent events, a stream) when the drain starts: `finish(res)` runs
-   * once, by default `res.end()`, so the client sees a clean end rather than a cut at the
-   * deadline. Cancelled when the response closes first; the returned function cancels it too.
-   * Responses not given to `endOnDrain` are left to finish on their own, until the deadline.
+   * Ends a long response (server-sent events, a stream) when the listener closes, at its own
+   * moment of the `closeSpread` window: `finish(res)` runs once, by default `res.end()`, so the
+   * client sees a clean end rather than a cut at the deadline. On an event stream
+   * (`text/event-stream`) a `retry:` field of 1 to 5 s, at random, goes first. Cancelled when the
+   * response closes first; the returned function cancels it too. Responses not given to
+   * `endOnDrain` are left to finish on their own, until the deadline.
    */
   endOnDrain<R extends EndableResponse>(res: R, finish?: (res: R) => void): () => void
   /**
@@ -98,9 +106,12 @@ export interface Lameduck {
    */
   listen(server: AttachableServer, options: ListenOptions | number): Promise<void>
   /**
-   * Starts the shutdown; every call returns the same promise, which never rejects. `delay`
-   * overrides the configured one for this shutdown (a reload needs none); like the configured
-   * one, it must be less than `timeout`.
+   * Starts the shutdown; every call returns the same promise, which never rejects. `delay` and
+   * `closeSpread` override the configured ones for this shutdown (a reload needs no delay); like
+   * the configured ones, `delay` + `closeSpread` must be less than `timeout`.
    */
-  shutdown(reason?: string, options?: { delay?: number }): Promise<ShutdownReport>
+  shutdown(
+    reason?: string,
+    options?: { delay?: number; closeSpread?: number },
+  ): Promise<ShutdownReport>
 }

@@ -39,6 +39,25 @@ describe('options passed to calls', () => {
     expect(ld.signal.aborted).toBe(false)
   })
 
+  it('takes closeSpread in shutdown() too, bounded with the delay by timeout', () => {
+    const ld = lameduck({ signals: false, timeout: 1_000, delay: 400, closeSpread: 500 })
+    expect(thrown(() => ld.shutdown('x', { closeSpread: 600 }))).toMatchObject({
+      option: 'shutdown(options.closeSpread)',
+      expected: 'a number of ms less than timeout - delay (1000 - 400)',
+      received: 600,
+    })
+    // The configured spread does not fit after this delay: the delay is the one at fault.
+    expect(thrown(() => ld.shutdown('x', { delay: 500 }))).toMatchObject({
+      option: 'shutdown(options.delay)',
+      expected: 'a number of ms less than timeout - closeSpread (1000 - 500)',
+      received: 500,
+    })
+    expect(thrown(() => ld.shutdown('x', { closeSpread: -5 })).option).toBe(
+      'shutdown(options.closeSpread)',
+    )
+    expect(ld.state).toBe('serving')
+  })
+
   it.each<[string, (ld: Lameduck) => unknown, string]>([
     ['shutdown', (ld) => ld.shutdown('x', null as never), 'shutdown(options)'],
     ['onShutdown', (ld) => ld.onShutdown('a', () => {}, null as never), 'onShutdown(options)'],

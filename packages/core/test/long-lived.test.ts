@@ -49,6 +49,72 @@ describe('long-lived connections', { timeout: 10_000 }, () => {
     expect(report.durations.drain).toBeLessThan(1_000)
   })
 
+  it('sends 1001 when the listener closes, not during the delay', async () => {
+    const server = createServer()
+    const wss = new WebSocketServer({ server })
+    wss.on('connection', (socket) => {
+      socket.on('message', (data) => socket.send(`echo ${data}`))
+    })
+    const { ld, port } = await listen(server, { timeout: 5_000, delay: 1_000 })
+    closeWebSocketsOnDrain(ld, wss)
+    const client = new WebSocket(`ws://127.0.0.1:${port}`)
+    onTestFinished(() => client.terminate())
+    await once(client, 'open')
+    const closed = once(client, 'close')
+    const report = ld.shutdown()
+    // A 1001 sent at the start would reach the client before this echo, and the server would
+    // not answer a message that arrives after its close frame.
+    client.send('during delay')
+    const [echo] = await once(client, 'message')
+    expect(String(echo)).toBe('echo during delay')
+    expect(client.readyState).toBe(WebSocket.OPEN)
+    expect(ld.state).toBe('draining')
+    const [code] = await closed
+    expect(code).toBe(1001)
+    expect((await report).durations.delay).toBeGreaterThanOrEqual(1_000)
+  })
+
+  it('closeSpread: idle keep-alive sockets are closed across the window, each once', async () => {
+    const server = createServer((_req, res) => res.end('ok'))
+    const { ld, port } = await listen(server, { timeout: 5_000, closeSpread: 1_500 })
+    const clients = await Promise.all(Array.from({ length: 40 }, () => RawClient.connect(port)))
+    onTestFinished(() => {
+      for (const raw of clients) raw.close()
+    })
+    await Promise.all(clients.map((raw) => raw.request('GET', '/')))
+    const start = performance.now()
+    const closedAt = clients.map((raw) => raw.closed.then(() => performance.now() - start))
+    const report = await ld.shutdown()
+    const times = (await Promise.all(closedAt)).sort((a, b) => a - b)
+    // At once, 40 sockets close within a few ms; uniform over 1.5 s, the chance that they all
+    // fall within 0.5 s is below 1e-18.
+    expect(times.at(-1)! - times[0]!).toBeGreaterThan(500)
+    expect(report).toMatchObject({
+      ok: true,
+      sockets: { idleClosed: 40, forced: 0 },
+      closeSpread: { window: 1_500, closes: 40 },
+    })
+  })
+
+  it("closeSpread: a request arriving before its socket's moment is served with Connection: close", async () => {
+    const server = createServer((_req, res) => res.end('ok'))
+    // idleGrace 0: only the spread keeps the socket open after the listener closes.
+    const { ld, port } = await listen(server, { timeout: 5_000, closeSpread: 3_000, idleGrace: 0 })
+    const clients = await Promise.all(Array.from({ length: 20 }, () => RawClient.connect(port)))
+    onTestFinished(() => {
+      for (const raw of clients) raw.close()
+    })
+    await Promise.all(clients.map((raw) => raw.request('GET', '/')))
+    const report = ld.shutdown()
+    const answers = await Promise.allSettled(clients.map((raw) => raw.request('GET', '/again')))
+    // Each socket was either still open (answered, then closed by Connection: close) or already
+    // closed at its moment (its client sees the close, never a reset mid-response).
+    const answered = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []))
+    for (const response of answered) expect(response.headers.connection).toBe('close')
+    expect(answered.length).toBeGreaterThan(0)
+    expect(await report).toMatchObject({ ok: true, sockets: { forced: 0 } })
+  })
+
   it('validates closeWebSocketsOnDrain arguments', () => {
     const ld = lameduck({ signals: false })
     expect(() => closeWebSocketsOnDrain(ld, {} as never)).toThrow(/closeWebSocketsOnDrain\(wss\)/)
@@ -70,6 +136,33 @@ describe('long-lived connections', { timeout: 10_000 }, () => {
     expect(report.durations.drain).toBeLessThan(1_000)
   })
 
+  it('server-sent events: an EventSource client gets a random retry: before the final event', async () => {
+    let ld: Lameduck | undefined
+    const { ld: handle, port } = await listen(sse(() => ld!))
+    ld = handle
+    const raws = await Promise.all(Array.from({ length: 5 }, () => RawClient.connect(port)))
+    onTestFinished(() => {
+      for (const raw of raws) raw.close()
+    })
+    for (const raw of raws)
+      raw.socket.write('GET /events HTTP/1.1\r\nhost: x\r\naccept: text/event-stream\r\n\r\n')
+    await Promise.all(raws.map((raw) => raw.headers()))
+    await ld.shutdown()
+    const retries = new Set<number>()
+    for (const raw of raws) {
+      const { body } = await raw.read()
+      const match = /^data: hello\n\nretry: (\d+)\n\nevent: bye\ndata: shutting down\n\n$/.exec(
+        body,
+      )
+      expect(match, body).not.toBeNull()
+      const ms = Number(match![1])
+      expect(ms).toBeGreaterThanOrEqual(1_000)
+      expect(ms).toBeLessThanOrEqual(5_000)
+      retries.add(ms)
+    }
+    expect(retries.size).toBeGreaterThan(1)
+  })
+
   it('a stream left to finish on its own is cut at the deadline and reported', async () => {
     const server = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' })
@@ -85,7 +178,7 @@ describe('long-lived connections', { timeout: 10_000 }, () => {
     await raw.closed
   })
 
-  it('endOnDrain is cancelled when the response closes first, and runs at once once draining', async () => {
+  it('endOnDrain is cancelled when the response closes first, waits out the delay, and runs at once once the listener has closed', async () => {
     const ld = lameduck({ signals: false, delay: 50, timeout: 1_000 })
     const ended: string[] = []
     const server = createServer((req, res) => {
@@ -102,9 +195,14 @@ describe('long-lived connections', { timeout: 10_000 }, () => {
     const done = ld.shutdown()
     const late = { end: () => ended.push('late'), once() {}, off() {} }
     ld.endOnDrain(late)
-    expect(ended).toEqual(['late'])
+    // During the delay the instance may still receive traffic: a goodbye would bring the client
+    // straight back to it.
+    expect(ended).toEqual([])
     raw.close()
     await done
+    expect(ended).toEqual(['late'])
+    ld.endOnDrain({ end: () => ended.push('after'), once() {}, off() {} })
+    expect(ended).toEqual(['late', 'after'])
   })
 
   it('reads a slow upload that began before the shutdown to its end, and answers it', async () => {

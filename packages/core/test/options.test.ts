@@ -27,6 +27,7 @@ describe('options', () => {
       checkTimeout: 1_000,
       signals: ['SIGTERM', 'SIGINT'],
       readinessFailsAt: 'shutdown',
+      closeSpread: 0,
       foreignSignalWarning: true,
       synGuard: true,
     })
@@ -56,10 +57,18 @@ describe('options', () => {
     [{ readinessFailsAt: null }, 'readinessFailsAt', '"shutdown" or "close"', 'null'],
     [{ foreignSignalWarning: 'no' }, 'foreignSignalWarning', 'true or false', 'string "no"'],
     [{ delay: 5_000, timeout: 5_000 }, 'delay', 'less than timeout (5000)', 'number 5000'],
+    [{ closeSpread: -1 }, 'closeSpread', 'an integer number of ms from 0', 'number -1'],
+    [{ closeSpread: Number.POSITIVE_INFINITY }, 'closeSpread', 'from 0', 'number Infinity'],
+    [
+      { delay: 2_000, closeSpread: 3_000, timeout: 5_000 },
+      'closeSpread',
+      'less than timeout - delay (5000 - 2000)',
+      'number 3000',
+    ],
     [
       { timeot: 5_000 },
       'timeot',
-      'one of timeout, delay, readinessFailsAt, idleGrace',
+      'one of timeout, delay, readinessFailsAt, closeSpread, idleGrace',
       'unknown key',
     ],
     // Inherited names are not options either.

@@ -48,7 +48,11 @@ describe('healthRoutes', () => {
     })
     expect(await readiness!.reply()).toMatchObject({ status: 200, body: { status: 'ready' } })
     const done = ld.shutdown()
-    expect(await readiness!.reply()).toMatchObject({ status: 503, body: { status: 'draining' } })
+    expect(await readiness!.reply()).toMatchObject({
+      status: 503,
+      headers: { 'retry-after': '1' },
+      body: { status: 'draining' },
+    })
     expect(await health!.reply()).toMatchObject({ status: 200, body: { state: 'draining' } })
     await done
   })
