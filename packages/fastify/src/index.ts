@@ -51,7 +51,8 @@ async function lameduckFastify(app: FastifyInstance, options: LameduckFastifyOpt
   app.decorate('graceful', ld)
 
   ld.attach(app.server as AttachableServer)
-  // @fastify/websocket, registered before or after this plugin: its clients get 1001 at drain start.
+  // @fastify/websocket, registered before or after this plugin: its clients get 1001 once the
+  // listener closes.
   app.addHook('onReady', async () => {
     const wss = (app as FastifyInstance & { websocketServer?: WebSocketServerLike }).websocketServer
     if (wss !== undefined) closeWebSocketsOnDrain(ld, wss)

@@ -22,7 +22,7 @@ import { connectOutcome, RawClient } from './raw-client.js'
  * - `GET /events`: server-sent events: `data: hello` at once; when the drain starts the app ends
  *   the stream with `event: bye` through `endOnDrain`
  * - WebSocket at `features.websocket`, when given: clients are closed on drain with
- *   `closeWebSocketsOnDrain`
+ *   `closeWebSocketsOnDrain` (and `/events` then ends its stream with `endOnDrain`)
  * - `GET /readyz` and `GET /healthz`: readiness and liveness
  * Every route except the health routes emits `'arrived'` on the probe once its request is in,
  * with the path and the client's port (`req.socket.remotePort`).
@@ -56,6 +56,7 @@ export interface ContractOptions {
   delay: number
   idleGrace: number
   readinessFailsAt?: 'shutdown' | 'close'
+  closeSpread?: number
 }
 
 export type ContractFactory = (
@@ -83,6 +84,38 @@ function phaseReached(phase: string): Promise<void> {
     }
     subscribe('lameduck:phase', onPhase)
   })
+}
+
+/** The WebSocket clients of the `closeSpread` case. */
+const SPREAD_CLIENTS = 2_000
+
+/** Opens `count` WebSocket clients, a batch at a time so the accept queue never overflows. */
+async function openWebSockets(url: string, count: number): Promise<WebSocket[]> {
+  const sockets: WebSocket[] = []
+  onTestFinished(() => {
+    for (const socket of sockets) socket.terminate()
+  })
+  while (sockets.length < count) {
+    const batch = Array.from(
+      { length: Math.min(200, count - sockets.length) },
+      () => new WebSocket(url, { rejectUnauthorized: false }),
+    )
+    sockets.push(...batch)
+    await Promise.all(batch.map((socket) => once(socket, 'open')))
+  }
+  return sockets
+}
+
+/** The most of `times` (ms) that fall within any `span` ms. */
+function busiest(times: number[], span: number): number {
+  const sorted = [...times].sort((a, b) => a - b)
+  let most = 0
+  let first = 0
+  for (let last = 0; last < sorted.length; last++) {
+    while (sorted[last]! - sorted[first]! >= span) first++
+    most = Math.max(most, last - first + 1)
+  }
+  return most
 }
 
 export function describeShutdownContract(
@@ -314,6 +347,52 @@ export function describeShutdownContract(
         const [code] = await closed
         expect(code).toBe(1001)
         expect(result).toMatchObject({ ok: true, sockets: { forced: 0 } })
+      })
+    }
+
+    if (websocket !== undefined) {
+      it('with closeSpread, tells 2,000 WebSockets and the event streams to go across the window', {
+        timeout: 60_000,
+      }, async () => {
+        // 2,000 closes over 6 s: 83 per 250 ms on average, so a stall of the loaded test machine
+        // of up to ~650 ms (its closes then come together) stays within the 15 % (300).
+        const window = 6_000
+        const { app } = await start({ timeout: window + 4_000, closeSpread: window })
+        const url = `${tls ? 'wss' : 'ws'}://127.0.0.1:${app.port}${websocket}`
+        const sockets = await openWebSockets(url, SPREAD_CLIENTS)
+        const streams = await Promise.all(Array.from({ length: 20 }, () => client(app.port)))
+        for (const raw of streams) {
+          raw.socket.write('GET /events HTTP/1.1\r\nhost: x\r\naccept: text/event-stream\r\n\r\n')
+        }
+        await Promise.all(streams.map((raw) => raw.headers()))
+        const started = performance.now()
+        const closes = sockets.map(
+          (socket) =>
+            new Promise<{ code: number; at: number; error?: Error }>((resolve) => {
+              let error: Error | undefined
+              socket.once('error', (e) => {
+                error = e
+              })
+              socket.once('close', (code) => resolve({ code, at: performance.now(), error }))
+            }),
+        )
+        const result = await app.shutdown()
+        const drainMs = performance.now() - started
+        const closed = await Promise.all(closes)
+        expect(closed.filter((c) => c.code !== 1001 || c.error !== undefined)).toEqual([])
+        expect(
+          busiest(
+            closed.map((c) => c.at),
+            250,
+          ),
+        ).toBeLessThanOrEqual(0.15 * SPREAD_CLIENTS)
+        for (const raw of streams) {
+          expect((await raw.read()).body).toMatch(
+            /^data: hello\n\nretry: \d+\n\nevent: bye\ndata: shutting down\n\n$/,
+          )
+        }
+        expect(drainMs).toBeLessThan(window + 1_000)
+        expect(result).toMatchObject({ ok: true, requests: { forced: 0 }, sockets: { forced: 0 } })
       })
     }
 
