@@ -28,6 +28,10 @@ export interface Answers {
   connections: { connections: number }
   /** server.mjs only: shuts the server down in process. */
   shutdown: { ms: number; report: ShutdownReport }
+  /** spread-server.mjs only: when each connection arrived (Date.now()) since the last ask. */
+  arrivals: { arrivals: number[] }
+  /** spread-server.mjs only: heap and RSS after two collections, in bytes. */
+  memory: { heap: number; rss: number }
 }
 
 /** Sends one command to a child server and resolves with its answer. */

@@ -3,12 +3,14 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { LoadClient } from '@lameduck/test-utils'
+import { spreadChart } from './charts/charts.js'
 import { buildNextExample, type Mode, type Paired, round, type Variant } from './harness.js'
 import { http2Shutdown, http2Throughput, websocketShutdown } from './long-lived.js'
 import { RELOAD_HEAD, reloadRows, steadyLoad, supervisorOverhead } from './reload.js'
 import { machine, markdownTable, packageVersion, writeSection } from './report.js'
 import { drainTail, idleClose, lostUnderLoad, memory, throughput } from './scenarios.js'
 import { otherProcessesCpu, pinned, sharedCpuPairs, wrkVersion } from './shared-cpu.js'
+import { type SpreadRun, spreadRun } from './spread.js'
 
 const versions = {
   node: process.version,
@@ -159,6 +161,47 @@ if (want('long-lived')) {
     'HTTP/2 throughput (h2c, 10 sessions × 10 concurrent streams, 2 s a run, after a warm-up pair; pairs alternate A B, B A)',
     await http2Throughput(6, 2),
     '≥ 0.97',
+  )
+}
+
+if (want('spread')) {
+  // closeSpread against none, alternating (A B B A) at each size; 7,000 of each kind of client
+  // is 14,000 sockets on each side, within this machine's 20,000 descriptors per process.
+  const window = 5_000
+  const runs: SpreadRun[] = []
+  for (const count of [1_000, 7_000]) {
+    for (const closeSpread of [0, window, window, 0]) runs.push(await spreadRun(count, closeSpread))
+  }
+  table(
+    `Stopping an instance with long-lived connections: the reconnection wave at the next one (A holds N WebSocket and N idle keep-alive clients, each reconnecting to B at once when closed; SIGTERM to A; runs alternate A B B A)`,
+    [
+      'N',
+      'closeSpread ms',
+      'peak new conns / 100 ms at B',
+      "B's p99 ms (GET /, requests)",
+      'failed reconnects',
+      'closes not 1001',
+      "A's loop delay p99 / max ms",
+      "A's drain ms",
+      "A's closes spread",
+      "A's heap / RSS B per connection",
+    ],
+    runs.map((r) => [
+      r.count,
+      r.closeSpread,
+      `**${r.peak}**`,
+      `${r.p99} (${r.requests})`,
+      r.failed,
+      r.not1001,
+      `${r.loopDelay.p99} / ${r.loopDelay.max}`,
+      r.drainMs,
+      r.report.closeSpread.closes,
+      `${r.heapPerConnection} / ${r.rssPerConnection}`,
+    ]),
+  )
+  const largest = runs.filter((r) => r.count === 7_000)
+  console.log(
+    `chart: ${spreadChart([largest.find((r) => r.closeSpread === 0)!, largest.find((r) => r.closeSpread > 0)!])}`,
   )
 }
 

@@ -6,6 +6,7 @@ import { within } from '@lameduck/test-utils'
 import { PEERS, type Peer, startPeer } from '../compare/peer-process.js'
 import { shutdownUnderLoad } from '../harness.js'
 import type { Reloader } from '../reload.js'
+import type { SpreadRun } from '../spread.js'
 import { type Panel, panelsChart } from './svg.js'
 import { type Timeline, timelineOfLoad } from './timeline.js'
 
@@ -36,6 +37,22 @@ export function reloadChart(runs: { reloader: Reloader; timeline: Timeline }[]):
         label: RELOAD_LABELS[run.reloader] ?? run.reloader,
         timeline: run.timeline,
       })),
+    ),
+  )
+}
+
+/** New connections at B per 100 ms after A's SIGTERM, one panel per run, without and with the spread. */
+export function spreadChart(runs: SpreadRun[]): string {
+  return writeChart(
+    'close-spread',
+    panelsChart(
+      'The reconnection wave at B when A is stopped',
+      `${runs[0]?.count.toLocaleString('en')} WebSocket + as many idle keep-alive clients on A reconnect to B when A closes them; from SIGTERM, 100 ms buckets`,
+      runs.map((run) => ({
+        label: run.closeSpread === 0 ? 'without closeSpread' : `closeSpread: ${run.closeSpread}`,
+        timeline: run.timeline,
+      })),
+      { ok: 'new connections at B', failed: 'failed reconnects' },
     ),
   )
 }

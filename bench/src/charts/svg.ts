@@ -33,7 +33,20 @@ function niceCeil(value: number): number {
 
 const rate = (count: number, bucketMs: number) => (count * 1_000) / bucketMs
 
-export function panelsChart(title: string, subtitle: string, panels: Panel[]): string {
+/** What the line and the bars count, in the legend and each panel's summary. */
+export interface Words {
+  ok: string
+  failed: string
+}
+
+const REQUESTS: Words = { ok: 'answered 2xx', failed: 'failed' }
+
+export function panelsChart(
+  title: string,
+  subtitle: string,
+  panels: Panel[],
+  words: Words = REQUESTS,
+): string {
   const plotWidth = WIDTH - LEFT - RIGHT
   const height = TOP + panels.length * (PANEL + GAP) - GAP + BOTTOM
   const seconds = Math.max(
@@ -60,9 +73,9 @@ export function panelsChart(title: string, subtitle: string, panels: Panel[]): s
     text(LEFT, 22, title, 'font-size="15" font-weight="600" fill="#111827"'),
     text(LEFT, 40, subtitle, `fill="${MUTED}"`),
     `<line x1="${WIDTH - RIGHT - 250}" y1="18" x2="${WIDTH - RIGHT - 232}" y2="18" stroke="${OK}" stroke-width="2"/>`,
-    text(WIDTH - RIGHT - 227, 22, 'answered 2xx /s (left)', `fill="${MUTED}"`),
+    text(WIDTH - RIGHT - 227, 22, `${words.ok} /s (left)`, `fill="${MUTED}"`),
     `<rect x="${WIDTH - RIGHT - 100}" y="13" width="10" height="10" fill="${FAILED}"/>`,
-    text(WIDTH - RIGHT - 86, 22, 'failed /s (right)', `fill="${MUTED}"`),
+    text(WIDTH - RIGHT - 86, 22, `${words.failed} /s (right)`, `fill="${MUTED}"`),
   ]
   panels.forEach((panel, index) => {
     const top = TOP + index * (PANEL + GAP)
@@ -123,7 +136,7 @@ export function panelsChart(title: string, subtitle: string, panels: Panel[]): s
       text(
         LEFT,
         top - 6,
-        `${panel.label}: ${lost.toLocaleString('en')} failed, ${total.toLocaleString('en')} answered 2xx`,
+        `${panel.label}: ${lost.toLocaleString('en')} ${words.failed}, ${total.toLocaleString('en')} ${words.ok}`,
         `font-size="12" font-weight="600" fill="${lost > 0 ? FAILED : '#111827'}"`,
       ),
     )

@@ -371,7 +371,7 @@ export function describeShutdownContract(
         const started = performance.now()
         const closes = sockets.map(
           (socket) =>
-            new Promise<{ code: number; at: number; error?: Error }>((resolve) => {
+            new Promise<{ code: number; at: number; error: Error | undefined }>((resolve) => {
               let error: Error | undefined
               socket.once('error', (e) => {
                 error = e
