@@ -11,9 +11,10 @@ export type Goodbye = () => boolean
 export interface Goodbyes {
   /**
    * Says `goodbye` at a random moment of the window, once it is open (at once when the window is
-   * 0, or over). Returns a function that cancels it.
+   * 0, or over), and not before `notBefore` (a `performance.now()` time) if the window lasts that
+   * long. Returns a function that cancels it.
    */
-  schedule(goodbye: Goodbye): () => void
+  schedule(goodbye: Goodbye, notBefore?: number): () => void
   /** Runs `fn` when the listener closes, at once if it has. Returns a function that cancels it. */
   onOpen(fn: () => void): () => void
   /** The listener closes: the window of `ms` opens. */
@@ -28,13 +29,18 @@ export function createGoodbyes(): Goodbyes {
   let state: 'before' | 'open' | 'over' = 'before'
   let opened = 0
   const counts = { spread: 0, window: 0 }
-  // Goodbyes waiting for the window to open, each with what cancels it once armed.
-  const pending = new Map<Goodbye, (cancelArmed: () => void) => void>()
+  // Goodbyes waiting for the window to open, each with its `notBefore` and what cancels it once
+  // armed.
+  const pending = new Map<Goodbye, { notBefore: number; armed(cancel: () => void): void }>()
   const openers = new Set<() => void>()
   const timers = new Set<NodeJS.Timeout>()
 
-  function arm(goodbye: Goodbye): () => void {
-    const wait = opened + Math.random() * counts.window - performance.now()
+  function arm(goodbye: Goodbye, notBefore = 0): () => void {
+    // Drawn from what is left of the window after `notBefore`: drawn from the whole window and
+    // then held until `notBefore`, the early ones would all go together at `notBefore`.
+    const earliest = Math.min(Math.max(0, notBefore - opened), counts.window)
+    const moment = opened + earliest + Math.random() * (counts.window - earliest)
+    const wait = moment - performance.now()
     if (state === 'over' || wait <= 0) {
       say(goodbye)
       return () => {}
@@ -58,11 +64,14 @@ export function createGoodbyes(): Goodbyes {
 
   return {
     counts,
-    schedule(goodbye) {
-      if (state !== 'before') return arm(goodbye)
+    schedule(goodbye, notBefore) {
+      if (state !== 'before') return arm(goodbye, notBefore)
       const entry: { cancel: () => void } = { cancel: () => pending.delete(goodbye) }
-      pending.set(goodbye, (cancelArmed) => {
-        entry.cancel = cancelArmed
+      pending.set(goodbye, {
+        notBefore: notBefore ?? 0,
+        armed(cancel) {
+          entry.cancel = cancel
+        },
       })
       return () => entry.cancel()
     },
@@ -81,7 +90,7 @@ export function createGoodbyes(): Goodbyes {
       counts.window = ms
       for (const fn of openers) fn()
       openers.clear()
-      for (const [goodbye, armed] of pending) armed(arm(goodbye))
+      for (const [goodbye, { notBefore, armed }] of pending) armed(arm(goodbye, notBefore))
       pending.clear()
     },
     stop() {

@@ -25,7 +25,8 @@ export function createIdleCloser(
   const idle = new Map<Socket, { expiresAt: number; bytesRead: number }>()
   // Idle past the grace, waiting for their moment: the bytes read when they went idle.
   const ripe = new Map<Socket, number>()
-  // Each socket gets one moment; those whose moment has come are closed at the grace alone.
+  // Each socket gets one moment, after its grace when the window allows; those whose moment has
+  // come are closed at the grace alone.
   const moments = new WeakMap<Socket, 'waiting' | 'come'>()
   const spreading = goodbyes !== undefined && goodbyes.counts.window > 0
   let timer: NodeJS.Timeout | undefined
@@ -83,7 +84,7 @@ export function createIdleCloser(
       ripe.delete(socket)
       expire(socket, bytesRead)
       return true
-    })
+    }, performance.now() + grace)
   }
 
   function close(socket: Socket): void {
