@@ -1,5 +1,6 @@
 import { EventEmitter, once } from 'node:events'
 import { createServer, type Server } from 'node:http'
+import { connect, createServer as createHttp2Server } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { closeWebSocketsOnDrain, type Lameduck, lameduck } from '@lameduck/core'
 import { RawClient } from '@lameduck/test-utils'
@@ -113,6 +114,42 @@ describe('long-lived connections', { timeout: 10_000 }, () => {
     for (const response of answered) expect(response.headers.connection).toBe('close')
     expect(answered.length).toBeGreaterThan(0)
     expect(await report).toMatchObject({ ok: true, sockets: { forced: 0 } })
+  })
+
+  it('closeSpread: HTTP/2 sessions get their GOAWAY across the window, each once', async () => {
+    const server = createHttp2Server((_req, res) => res.end('ok'))
+    const ld = lameduck({ signals: false, timeout: 5_000, closeSpread: 1_500 })
+    ld.attach(server)
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    onTestFinished(() => {
+      if (server.listening) server.close()
+    })
+    const { port } = server.address() as AddressInfo
+    const sessions = Array.from({ length: 20 }, () => connect(`http://127.0.0.1:${port}`))
+    onTestFinished(() => {
+      for (const session of sessions) session.destroy()
+    })
+    await Promise.all(
+      sessions.map((session) => {
+        const stream = session.request({ ':path': '/' })
+        stream.resume()
+        return once(stream, 'end')
+      }),
+    )
+    const start = performance.now()
+    const goaways = sessions.map((session) =>
+      once(session, 'goaway').then(() => performance.now() - start),
+    )
+    const report = await ld.shutdown()
+    const times = (await Promise.all(goaways)).sort((a, b) => a - b)
+    // At once, 20 GOAWAYs leave within a few ms; the chance that 20 moments drawn over 1.5 s all
+    // fall within 0.5 s is below 1e-8.
+    expect(times.at(-1)! - times[0]!).toBeGreaterThan(500)
+    expect(report).toMatchObject({
+      ok: true,
+      closeSpread: { window: 1_500, closes: 20 },
+    })
   })
 
   it('validates closeWebSocketsOnDrain arguments', () => {

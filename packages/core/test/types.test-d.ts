@@ -56,6 +56,14 @@ describe('public types', () => {
       ReadinessFailsAt | undefined
     >()
     expectTypeOf<LameduckOptions['foreignSignalWarning']>().toEqualTypeOf<boolean | undefined>()
+    expectTypeOf<LameduckOptions['closeSpread']>().toEqualTypeOf<number | undefined>()
+    expectTypeOf<ShutdownReport['closeSpread']>().toEqualTypeOf<{
+      window: number
+      closes: number
+    }>()
+    expectTypeOf(lameduck().shutdown)
+      .parameter(1)
+      .toEqualTypeOf<{ delay?: number; closeSpread?: number } | undefined>()
   })
 
   it('types error codes as a literal union, one per class', () => {
