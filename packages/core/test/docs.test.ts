@@ -21,6 +21,7 @@ describe('documentation', () => {
         timeout: `\`${DEFAULTS.timeout}\``,
         delay: `\`${DEFAULTS.delay}\``,
         readinessFailsAt: `\`'${DEFAULTS.readinessFailsAt}'\``,
+        closeSpread: `\`${DEFAULTS.closeSpread}\``,
         idleGrace: `\`${DEFAULTS.idleGrace}\``,
         hookTimeout: `\`${DEFAULTS.hookTimeout}\``,
         checkTimeout: `\`${DEFAULTS.checkTimeout}\``,
