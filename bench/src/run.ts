@@ -172,7 +172,7 @@ if (want('spread')) {
   for (const count of [1_000, 7_000]) {
     for (const closeSpread of [0, window, window, 0]) runs.push(await spreadRun(count, closeSpread))
   }
-  table(
+  const text = markdownTable(
     `Stopping an instance with long-lived connections: the reconnection wave at the next one (A holds N WebSocket and N idle keep-alive clients, each reconnecting to B at once when closed; SIGTERM to A; runs alternate A B B A)`,
     [
       'N',
@@ -198,6 +198,10 @@ if (want('spread')) {
       r.report.closeSpread.closes,
       `${r.heapPerConnection} / ${r.rssPerConnection}`,
     ]),
+  )
+  console.log(text)
+  console.log(
+    `written to ${writeSection('spread', `${text}\nMachine: ${machine}; Node ${process.version}, ws ${packageVersion('ws')}. Command: \`pnpm bench spread\`, ${new Date().toISOString().slice(0, 10)}.\n`)}`,
   )
   const largest = runs.filter((r) => r.count === 7_000)
   console.log(
