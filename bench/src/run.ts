@@ -178,6 +178,7 @@ if (want('spread')) {
       'N',
       'closeSpread ms',
       'peak new conns / 100 ms at B',
+      'peak / 1 s',
       "B's p99 ms (GET /, requests)",
       'failed reconnects',
       'closes not 1001',
@@ -190,6 +191,7 @@ if (want('spread')) {
       r.count,
       r.closeSpread,
       `**${r.peak}**`,
+      r.peakPerSecond,
       `${r.p99} (${r.requests})`,
       r.failed,
       r.not1001,
@@ -203,10 +205,11 @@ if (want('spread')) {
   console.log(
     `written to ${writeSection('spread', `${text}\nMachine: ${machine}; Node ${process.version}, ws ${packageVersion('ws')}. Command: \`pnpm bench spread\`, ${new Date().toISOString().slice(0, 10)}.\n`)}`,
   )
-  const largest = runs.filter((r) => r.count === 7_000)
-  console.log(
-    `chart: ${spreadChart([largest.find((r) => r.closeSpread === 0)!, largest.find((r) => r.closeSpread > 0)!])}`,
+  // The first run without and with the spread at each size.
+  const charted = [1_000, 7_000].flatMap((count) =>
+    [0, window].map((spread) => runs.find((r) => r.count === count && r.closeSpread === spread)!),
   )
+  console.log(`chart: ${spreadChart(charted)}`)
 }
 
 if (want('reload')) {

@@ -37,8 +37,9 @@ async function stop(instance: Instance): Promise<void> {
 export interface SpreadRun {
   count: number
   closeSpread: number
-  /** Most new connections at B in one 100 ms bucket. */
+  /** Most new connections at B in one 100 ms bucket, and in any 1 s (ten buckets in a row). */
   peak: number
+  peakPerSecond: number
   /** New connections at B per 100 ms from A's SIGTERM. */
   timeline: Timeline
   /** B's p99 and request count for `GET /` sent during the wave, in ms. */
@@ -133,6 +134,9 @@ export async function spreadRun(count: number, closeSpread: number): Promise<Spr
     count,
     closeSpread,
     peak: Math.max(...buckets),
+    peakPerSecond: Math.max(
+      ...buckets.map((_, i) => buckets.slice(i, i + 10).reduce((sum, n) => sum + n, 0)),
+    ),
     timeline: { bucketMs: BUCKET_MS, ok: buckets, failed: failures, marks: [] },
     p99: percentile(latencies, 0.99),
     requests: latencies.length,

@@ -47,9 +47,9 @@ export function spreadChart(runs: SpreadRun[]): string {
     'close-spread',
     panelsChart(
       'The reconnection wave at B when A is stopped',
-      `${runs[0]?.count.toLocaleString('en')} WebSocket + as many idle keep-alive clients on A reconnect to B when A closes them; from SIGTERM, 100 ms buckets`,
+      'N WebSocket + N idle keep-alive clients on A reconnect to B when A closes them; from SIGTERM, 100 ms buckets',
       runs.map((run) => ({
-        label: run.closeSpread === 0 ? 'without closeSpread' : `closeSpread: ${run.closeSpread}`,
+        label: `N = ${run.count.toLocaleString('en')}, ${run.closeSpread === 0 ? 'without closeSpread' : `closeSpread: ${run.closeSpread}`}`,
         timeline: run.timeline,
       })),
       { ok: 'new connections at B', failed: 'failed reconnects' },
