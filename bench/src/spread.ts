@@ -42,6 +42,11 @@ export interface SpreadRun {
   peakPerSecond: number
   /** New connections at B per 100 ms from A's SIGTERM. */
   timeline: Timeline
+  /** Clients' p99 and longest wait from their close to their reconnection, ms. */
+  reconnectP99: number
+  reconnectMax: number
+  /** Ms from SIGTERM until every client was back, at B. */
+  allBack: number
   /** B's p99 and request count for `GET /` sent during the wave, in ms. */
   p99: number
   requests: number
@@ -67,6 +72,12 @@ export async function spreadRun(count: number, closeSpread: number): Promise<Spr
   const clients: (WebSocket | Socket)[] = []
   let not1001 = 0
   const failedAt: number[] = []
+  // Ms from a client's close by A to its reconnection at B (open, or first response).
+  const waits: number[] = []
+  const back = (closedAt: number, resolve: (ok: boolean) => void) => () => {
+    waits.push(performance.now() - closedAt)
+    resolve(true)
+  }
   const fail = (resolve: (ok: boolean) => void) => () => {
     failedAt.push(Date.now())
     resolve(false)
@@ -87,9 +98,10 @@ export async function spreadRun(count: number, closeSpread: number): Promise<Spr
       new Promise((resolve) => {
         socket.once('close', (code) => {
           if (code !== 1001) not1001++
+          const closedAt = performance.now()
           const next = new WebSocket(`ws://127.0.0.1:${b.port}`)
           clients.push(next)
-          next.once('open', () => resolve(true))
+          next.once('open', back(closedAt, resolve))
           next.once('error', fail(resolve))
         })
       }),
@@ -99,11 +111,12 @@ export async function spreadRun(count: number, closeSpread: number): Promise<Spr
     reconnects.push(
       new Promise((resolve) => {
         socket.once('close', () => {
+          const closedAt = performance.now()
           const next = connect({ port: b.port, host: '127.0.0.1' })
           clients.push(next)
           next.once('error', fail(resolve))
           next.once('connect', () => next.write('GET / HTTP/1.1\r\nhost: b\r\n\r\n'))
-          next.once('data', () => resolve(true))
+          next.once('data', back(closedAt, resolve))
         })
       }),
     )
@@ -116,6 +129,7 @@ export async function spreadRun(count: number, closeSpread: number): Promise<Spr
   const sigterm = Date.now()
   a.child.kill('SIGTERM')
   await Promise.all(reconnects)
+  const allBack = Date.now() - sigterm
   const [{ drained: result }] = await drained
   // The wave is over once every client is back; a little more load shows B after it.
   await new Promise((resolve) => setTimeout(resolve, 300))
@@ -138,6 +152,9 @@ export async function spreadRun(count: number, closeSpread: number): Promise<Spr
       ...buckets.map((_, i) => buckets.slice(i, i + 10).reduce((sum, n) => sum + n, 0)),
     ),
     timeline: { bucketMs: BUCKET_MS, ok: buckets, failed: failures, marks: [] },
+    reconnectP99: percentile(waits, 0.99),
+    reconnectMax: round(Math.max(...waits)),
+    allBack,
     p99: percentile(latencies, 0.99),
     requests: latencies.length,
     failed: failedAt.length,
