@@ -1,11 +1,7 @@
 // `ld.singleton()` in a process of its own (not a worker of `lameduck run`): the job starts at
 // once and stops when the drain starts, before the hooks. The supervised side is tested in
 // packages/reload/test/singleton.test.ts.
-import { once } from 'node:events'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { InvalidOptionError, InvalidStateError, lameduck } from '@lameduck/core'
-import { get } from '@lameduck/test-utils'
 import { describe, expect, it } from 'vitest'
 
 /** A job that runs until aborted, then takes `drain` ms to finish, recording each step. */
@@ -26,30 +22,20 @@ function job(events: string[], drain = 0) {
 
 describe('ld.singleton() without lameduck run', () => {
   it('starts at once; aborted when the drain starts, awaited before the hooks', async () => {
-    const ld = lameduck({ signals: false })
+    // With a delay, the shutdown has started and the drain has not: the job is aborted at the
+    // start, and takes longer to end than the drain, which the hooks wait for all the same.
+    const ld = lameduck({ signals: false, delay: 50 })
     const events: string[] = []
-    ld.singleton('cron', job(events, 20))
+    ld.singleton('cron', job(events, 150))
     expect(events).toEqual(['started'])
-    let respond: () => void = () => {}
-    const server = createServer((_req, res) => {
-      respond = () => res.end('done')
-    })
-    ld.attach(server)
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
-    const response = get((server.address() as AddressInfo).port, '/')
-    await once(server, 'request')
     ld.onShutdown('db', () => events.push('hook'))
     const shutdown = ld.shutdown()
-    // Aborted with the start of the drain, while a request is still in flight.
     expect(events).toEqual(['started', 'aborted'])
-    respond()
     const report = await shutdown
-    expect((await response).status).toBe(200)
     expect(events).toEqual(['started', 'aborted', 'ended', 'hook'])
     expect(report.ok).toBe(true)
     expect(report.singletons).toEqual([{ name: 'cron', status: 'ok', ms: expect.any(Number) }])
-    expect(report.singletons[0]!.ms).toBeGreaterThanOrEqual(19)
+    expect(report.singletons[0]!.ms).toBeGreaterThanOrEqual(149)
   })
 
   it('a job ignoring the abort is waited for its timeout only; the report says so', async () => {
