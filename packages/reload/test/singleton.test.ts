@@ -64,7 +64,10 @@ describe('lameduck run: ld.singleton()', { timeout: 90_000 }, () => {
       sup.setVersion(version)
       const next = version === 'crash' ? undefined : handedOver()
       const reload = await sup.cli('reload')
-      expect(reload.code).toBe(version === 'crash' ? 1 : 0)
+      expect({ version, ...reload }, sup.log.join('\n')).toMatchObject({
+        version,
+        code: version === 'crash' ? 1 : 0,
+      })
       await next
     }
     const serving = await status()
@@ -74,6 +77,8 @@ describe('lameduck run: ld.singleton()', { timeout: 90_000 }, () => {
 
     const holder = serving.singletons[0]!.pid!
     const afterCrash = handedOver()
+    // The only worker to start from now on is the replacement of the killed one.
+    const respawned = sup.line(/^lameduck: worker \d+ ready/)
     const killedAt = performance.timeOrigin + performance.now()
     process.kill(holder, 'SIGKILL')
     await afterCrash
@@ -81,8 +86,11 @@ describe('lameduck run: ld.singleton()', { timeout: 90_000 }, () => {
     expect(after.singletons[0]!.pid).not.toBe(holder)
     expect(after.singletons[0]!.generation).toBe(6)
 
+    // A worker still loading its code when told to stop may die of the SIGTERM before its handle
+    // is there to drain it: stop once the replacement is up.
+    await respawned
     sup.process.kill('SIGTERM')
-    expect(await sup.exit).toBe(0)
+    expect(await sup.exit, sup.log.join('\n')).toBe(0)
 
     const all = runs(file)
     // v1, v2, v3, v4, v5, and the worker of v5 that took over after the crash.
