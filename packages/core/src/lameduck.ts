@@ -16,6 +16,7 @@ import { createReadinessGate } from './readiness-gate.js'
 import { type AttachableServer, isAttachableServer } from './server-kind.js'
 import { runShutdown } from './shutdown-sequence.js'
 import { foreignListeners, handleSignals } from './signals.js'
+import { createSingletons } from './singletons.js'
 import { assertSupported, featuresOf } from './support.js'
 import type { TimedTask } from './timeout.js'
 import type { Lameduck, ShutdownReport } from './types.js'
@@ -28,6 +29,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
   const controller = new AbortController()
   const trackers = new Map<AttachableServer, ConnectionTracker>()
   const hooks: TimedTask[] = []
+  const singletons = createSingletons(logger)
   let state: State = 'serving'
   const readiness = createReadinessGate(config.readinessFailsAt, () => state)
   let shutdownPromise: Promise<ShutdownReport> | undefined
@@ -67,6 +69,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
       synGuardUnavailable: listenerGuard?.unavailable,
       trackers: [...trackers.values()],
       hooks,
+      singletons,
       logger,
       steps: {
         draining() {
@@ -118,6 +121,17 @@ export function lameduck(options?: LameduckOptions): Lameduck {
         throw new InvalidStateError(`onShutdown() called while ${state}: the hooks have been read`)
       }
       hooks.push({ name, fn, timeout })
+      return handle
+    },
+    singleton(name, start, opts) {
+      assertNamedFunction('singleton', name, start)
+      const timeout = validateCallTimeout('singleton', opts, config.hookTimeout)
+      if (state !== 'serving') {
+        throw new InvalidStateError(
+          `singleton() called while ${state}: nothing starts during a drain`,
+        )
+      }
+      singletons.add(name, start, timeout)
       return handle
     },
     addReadinessCheck(name, fn, opts) {
