@@ -190,9 +190,6 @@ describe('HTTP/2 clients through a shutdown', { timeout: 20_000 }, () => {
     expect(b.received).toBe(result.answered.b)
     expect(client.sessions.length).toBe(2)
     expect(result.report).toMatchObject({ ok: true, http2: { oneStep: { tls: 1 } } })
-    console.log(
-      `TLS, Node's client: ${result.failed.get('REFUSED_STREAM') ?? 0} refused, ${a.received - a.answered} received by the draining server and not answered`,
-    )
   })
 
   for (const tls of [false, true]) {
@@ -225,9 +222,6 @@ describe('HTTP/2 clients through a shutdown', { timeout: 20_000 }, () => {
       expect(result.report.requests.forced).toBe(0)
       expect(result.answered.b).toBeGreaterThanOrEqual(AFTER - IN_FLIGHT)
       expect(b.received).toBe(result.answered.b)
-      console.log(
-        `${tls ? 'TLS' : 'h2c'}, undici: ${failed} failed by undici on the GOAWAY; the draining server received ${a.received}, answered ${a.answered}`,
-      )
     })
   }
 })
