@@ -1,6 +1,7 @@
-// A small SVG writer for stacked time-series panels sharing one time axis: requests answered per
-// second as a line (left axis), failed requests per second as red bars (right axis), and marked
-// moments as dashed lines. Plain SVG 1.1 so that GitHub renders it as an image.
+// A small SVG writer: stacked time-series panels sharing one time axis (requests answered per
+// second as a line on the left axis, failed requests per second as red bars on the right one,
+// marked moments as dashed lines), and grouped horizontal bars. Plain SVG 1.1 so that GitHub
+// renders it as an image.
 import type { Timeline } from './timeline.js'
 
 export interface Panel {
@@ -143,6 +144,73 @@ export function panelsChart(title: string, subtitle: string, panels: Panel[]): s
       `text-anchor="middle" fill="${MUTED}"`,
     ),
   )
+  out.push('</svg>')
+  return `${out.join('\n')}\n`
+}
+
+export interface BarGroup {
+  label: string
+  /** One bar per series, in the order of `series`. */
+  values: number[]
+}
+
+const SERIES_COLOURS = ['#dc2626', '#9ca3af', '#111827']
+const BAR = 11
+const LABELS = 300
+
+/**
+ * Horizontal bars, one group per row (a peer) and one bar per series, on one shared scale; each
+ * bar carries its value, so a zero is written, not just left out.
+ */
+export function barsChart(
+  title: string,
+  subtitle: string,
+  series: string[],
+  groups: BarGroup[],
+): string {
+  const row = series.length * (BAR + 2) + 12
+  const height = TOP + groups.length * row + BOTTOM
+  const plotWidth = WIDTH - LABELS - RIGHT
+  const max = niceCeil(Math.max(1, ...groups.flatMap((g) => g.values)))
+  const x = (v: number) => LABELS + (v / max) * plotWidth
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="-apple-system, Segoe UI, Helvetica, Arial, sans-serif" font-size="11">`,
+    `<title>${escapeXml(`${title}. ${subtitle}`)}</title>`,
+    `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
+    text(LEFT, 22, title, 'font-size="15" font-weight="600" fill="#111827"'),
+    text(LEFT, 40, subtitle, `fill="${MUTED}"`),
+  ]
+  series.forEach((name, i) => {
+    const lx = LEFT + i * 250
+    out.push(`<rect x="${lx}" y="48" width="10" height="10" fill="${SERIES_COLOURS[i]}"/>`)
+    out.push(text(lx + 14, 57, name, `fill="${MUTED}"`))
+  })
+  groups.forEach((group, g) => {
+    const top = TOP + g * row
+    out.push(
+      text(LABELS - 8, top + row / 2, group.label, 'text-anchor="end" fill="#111827"'),
+      `<line x1="${LABELS}" y1="${top}" x2="${LABELS}" y2="${top + row - 8}" stroke="#e5e7eb"/>`,
+    )
+    group.values.forEach((value, i) => {
+      const y = top + i * (BAR + 2)
+      const end = x(value)
+      out.push(
+        `<rect x="${LABELS}" y="${y}" width="${(end - LABELS).toFixed(1)}" height="${BAR}" fill="${SERIES_COLOURS[i]}"/>`,
+        text(end + 4, y + BAR - 2, value.toLocaleString('en'), `fill="${MUTED}"`),
+      )
+    })
+  })
+  const axis = TOP + groups.length * row
+  for (const fraction of [0, 0.5, 1]) {
+    out.push(
+      text(
+        x(max * fraction),
+        axis + 12,
+        (max * fraction).toLocaleString('en'),
+        `text-anchor="middle" fill="${MUTED}"`,
+      ),
+    )
+  }
   out.push('</svg>')
   return `${out.join('\n')}\n`
 }
