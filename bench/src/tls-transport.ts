@@ -14,11 +14,12 @@ import {
   type ServerHttp2Session,
 } from 'node:http2'
 import type { AddressInfo } from 'node:net'
-import { Duplex } from 'node:stream'
+import type { Duplex } from 'node:stream'
 import { createServer as createTlsServer, type TLSSocket, type Server as TlsServer } from 'node:tls'
 import {
   H2FrameProxy,
   h2load,
+  jsTransport,
   median,
   type TestCertificate,
   testCertificate,
@@ -33,38 +34,6 @@ const NOTICE = Buffer.from([0, 0, 8, 7, 0, 0, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff, 0
 const SECONDS = 3
 const PAIRS = 4
 const DRAINS = 5
-
-/**
- * The JS transport: nghttp2's writes arrive whole (Node's JS stream wrapper hands each of its
- * writes to `writev` at once), and are forwarded as one buffer, one TLS record, with backpressure.
- */
-function transport(socket: TLSSocket): Duplex {
-  socket.setNoDelay(true)
-  const forward = (buffer: Buffer, done: () => void) => {
-    if (socket.write(buffer)) done()
-    else socket.once('drain', done)
-  }
-  const duplex = new Duplex({
-    read: () => socket.resume(),
-    write: (chunk: Buffer, _encoding, done) => forward(chunk, done),
-    writev: (chunks, done) => forward(Buffer.concat(chunks.map((c) => c.chunk as Buffer)), done),
-    final(done) {
-      socket.end()
-      done()
-    },
-    destroy(error, done) {
-      socket.destroy()
-      done(error)
-    },
-  })
-  socket.on('data', (chunk: Buffer) => {
-    if (!duplex.push(chunk)) socket.pause()
-  })
-  socket.on('end', () => duplex.push(null))
-  socket.on('close', () => duplex.destroy())
-  socket.on('error', () => duplex.destroy())
-  return duplex
-}
 
 interface App {
   port: number
@@ -99,7 +68,7 @@ async function startApp(kind: Kind, certificate: TestCertificate): Promise<App> 
   })
   if (kind === 'transport') {
     listener.on('secureConnection', (socket: TLSSocket) => {
-      const duplex = transport(socket)
+      const duplex = jsTransport(socket)
       duplexes.push(duplex)
       h2.emit('connection', duplex)
     })

@@ -32,6 +32,17 @@ function niceCeil(value: number): number {
   return ([1, 2, 5, 10].find((step) => step * power >= value) ?? 10) * power
 }
 
+/** The SVG element, its title for screen readers, a white ground, the title and the subtitle. */
+function opening(height: number, title: string, subtitle: string): string[] {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="-apple-system, Segoe UI, Helvetica, Arial, sans-serif" font-size="11">`,
+    `<title>${escapeXml(`${title}. ${subtitle}`)}</title>`,
+    `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
+    text(LEFT, 22, title, 'font-size="15" font-weight="600" fill="#111827"'),
+    text(LEFT, 40, subtitle, `fill="${MUTED}"`),
+  ]
+}
+
 const rate = (count: number, bucketMs: number) => (count * 1_000) / bucketMs
 
 export function panelsChart(title: string, subtitle: string, panels: Panel[]): string {
@@ -55,11 +66,7 @@ export function panelsChart(title: string, subtitle: string, panels: Panel[]): s
   )
   const x = (s: number) => LEFT + (s / xMax) * plotWidth
   const out = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="-apple-system, Segoe UI, Helvetica, Arial, sans-serif" font-size="11">`,
-    `<title>${escapeXml(`${title}. ${subtitle}`)}</title>`,
-    `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
-    text(LEFT, 22, title, 'font-size="15" font-weight="600" fill="#111827"'),
-    text(LEFT, 40, subtitle, `fill="${MUTED}"`),
+    ...opening(height, title, subtitle),
     `<line x1="${WIDTH - RIGHT - 250}" y1="18" x2="${WIDTH - RIGHT - 232}" y2="18" stroke="${OK}" stroke-width="2"/>`,
     text(WIDTH - RIGHT - 227, 22, 'answered 2xx /s (left)', `fill="${MUTED}"`),
     `<rect x="${WIDTH - RIGHT - 100}" y="13" width="10" height="10" fill="${FAILED}"/>`,
@@ -173,13 +180,7 @@ export function barsChart(
   const plotWidth = WIDTH - LABELS - RIGHT
   const max = niceCeil(Math.max(1, ...groups.flatMap((g) => g.values)))
   const x = (v: number) => LABELS + (v / max) * plotWidth
-  const out = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="-apple-system, Segoe UI, Helvetica, Arial, sans-serif" font-size="11">`,
-    `<title>${escapeXml(`${title}. ${subtitle}`)}</title>`,
-    `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
-    text(LEFT, 22, title, 'font-size="15" font-weight="600" fill="#111827"'),
-    text(LEFT, 40, subtitle, `fill="${MUTED}"`),
-  ]
+  const out = [...opening(height, title, subtitle)]
   series.forEach((name, i) => {
     const lx = LEFT + i * 250
     out.push(`<rect x="${lx}" y="48" width="10" height="10" fill="${SERIES_COLOURS[i]}"/>`)
