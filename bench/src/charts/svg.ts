@@ -157,17 +157,19 @@ export function panelsChart(title: string, subtitle: string, panels: Panel[]): s
 
 export interface BarGroup {
   label: string
-  /** One bar per series, in the order of `series`. */
+  /** One value per series, in the order of `series`. */
   values: number[]
 }
 
 const SERIES_COLOURS = ['#dc2626', '#9ca3af', '#111827']
-const BAR = 11
-const LABELS = 300
+const BAR = 14
+const ROW = 24
+const LABELS = 330
 
 /**
- * Horizontal bars, one group per row (a peer) and one bar per series, on one shared scale; each
- * bar carries its value, so a zero is written, not just left out.
+ * Horizontal bars, one row per group (a peer) and one column per series, each column on its own
+ * scale (one peer's thousands would otherwise flatten every other bar); each bar carries its
+ * value, so a zero is written, not just left out.
  */
 export function barsChart(
   title: string,
@@ -175,43 +177,28 @@ export function barsChart(
   series: string[],
   groups: BarGroup[],
 ): string {
-  const row = series.length * (BAR + 2) + 12
-  const height = TOP + groups.length * row + BOTTOM
-  const plotWidth = WIDTH - LABELS - RIGHT
-  const max = niceCeil(Math.max(1, ...groups.flatMap((g) => g.values)))
-  const x = (v: number) => LABELS + (v / max) * plotWidth
-  const out = [...opening(height, title, subtitle)]
-  series.forEach((name, i) => {
-    const lx = LEFT + i * 250
-    out.push(`<rect x="${lx}" y="48" width="10" height="10" fill="${SERIES_COLOURS[i]}"/>`)
-    out.push(text(lx + 14, 57, name, `fill="${MUTED}"`))
-  })
-  groups.forEach((group, g) => {
-    const top = TOP + g * row
-    out.push(
-      text(LABELS - 8, top + row / 2, group.label, 'text-anchor="end" fill="#111827"'),
-      `<line x1="${LABELS}" y1="${top}" x2="${LABELS}" y2="${top + row - 8}" stroke="#e5e7eb"/>`,
-    )
-    group.values.forEach((value, i) => {
-      const y = top + i * (BAR + 2)
-      const end = x(value)
+  const height = TOP + 20 + groups.length * ROW + BOTTOM / 2
+  const column = (WIDTH - LABELS - 20) / series.length
+  const out = opening(height, title, subtitle)
+  series.forEach((name, s) => {
+    const left = LABELS + s * column
+    // Room on the right of each bar for its value.
+    const scale = (column - 56) / Math.max(1, ...groups.map((g) => g.values[s] ?? 0))
+    out.push(text(left, TOP + 8, name, `font-weight="600" fill="${SERIES_COLOURS[s]}"`))
+    groups.forEach((group, g) => {
+      const value = group.values[s] ?? 0
+      const y = TOP + 20 + g * ROW
+      const width = value * scale
       out.push(
-        `<rect x="${LABELS}" y="${y}" width="${(end - LABELS).toFixed(1)}" height="${BAR}" fill="${SERIES_COLOURS[i]}"/>`,
-        text(end + 4, y + BAR - 2, value.toLocaleString('en'), `fill="${MUTED}"`),
+        `<rect x="${left}" y="${y}" width="${width.toFixed(1)}" height="${BAR}" fill="${SERIES_COLOURS[s]}"/>`,
+        text(left + width + 4, y + BAR - 3, value.toLocaleString('en'), `fill="${MUTED}"`),
       )
     })
   })
-  const axis = TOP + groups.length * row
-  for (const fraction of [0, 0.5, 1]) {
-    out.push(
-      text(
-        x(max * fraction),
-        axis + 12,
-        (max * fraction).toLocaleString('en'),
-        `text-anchor="middle" fill="${MUTED}"`,
-      ),
-    )
-  }
+  groups.forEach((group, g) => {
+    const y = TOP + 20 + g * ROW
+    out.push(text(LABELS - 10, y + BAR - 3, group.label, 'text-anchor="end" fill="#111827"'))
+  })
   out.push('</svg>')
   return `${out.join('\n')}\n`
 }
