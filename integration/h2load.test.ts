@@ -25,11 +25,12 @@ const REQUESTS = 1_000_000
 const LOADED_MS = 1_500
 /**
  * Over TLS, streams the server drops unprocessed at its one GOAWAY: at most what 20 connections
- * × 10 streams have in flight in one run; over five runs, the floor measured on 2026-12-06 (see
- * docs/long-lived.md) with room for a loaded machine.
+ * × 10 streams have in flight in one run; over five runs, the floor measured on 2026-12-06 (318
+ * and 33, see docs/long-lived.md) with room for a loaded machine, which drops more (up to 171 a
+ * run with the proxy in the app's process), below the 1,000 of every stream in flight.
  */
 const TLS_DROPS_PER_RUN = 20 * 10
-const TLS_DROPS_PER_5_RUNS = 600
+const TLS_DROPS_PER_5_RUNS = 800
 
 interface Run extends H2loadResult {
   /** Streams h2load sent, counted at the frame level. */
