@@ -15,7 +15,9 @@ for (const file of process.argv.slice(2)) {
     for (const test of suite.assertionResults) {
       if (test.status !== 'failed') continue
       const why = (test.failureMessages[0] ?? '').split('\n').slice(0, 4).join('\n    ')
-      failures.push(`${file}: ${relative(process.cwd(), suite.name)} > ${test.fullName}\n    ${why}`)
+      failures.push(
+        `${file}: ${relative(process.cwd(), suite.name)} > ${test.fullName}\n    ${why}`,
+      )
     }
   }
 }
