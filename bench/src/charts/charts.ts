@@ -1,13 +1,14 @@
 // The charts of docs/benchmarks.md, written as SVG files under docs/charts/ by the bench runs
-// that measure them: reloads under load (from the reload rows' own runs) and a shutdown under
-// load, lameduck beside bare server.close() and the peer that lost fewest requests.
+// that measure them: reloads under load (from the reload rows' own runs), a shutdown under load
+// (lameduck beside bare server.close() and the peer that lost fewest requests), and HTTP/2
+// streams through a SIGTERM for every peer (from the h2load rows' own runs).
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { within } from '@lameduck/test-utils'
 import { PEERS, type Peer, startPeer } from '../compare/peer-process.js'
 import { shutdownUnderLoad } from '../harness.js'
 import type { Reloader } from '../reload.js'
 import type { SpreadRun } from '../spread.js'
-import { type Panel, panelsChart } from './svg.js'
+import { type BarGroup, barsChart, type Panel, panelsChart } from './svg.js'
 import { type Timeline, timelineOfLoad } from './timeline.js'
 
 const charts = new URL('../../../docs/charts/', import.meta.url)
@@ -123,4 +124,20 @@ export async function shutdownChart(runs = 3, labels: Record<Peer, string>) {
     best,
     lost: Object.fromEntries([...byPeer].map(([peer, list]) => [peer, list.map((r) => r.lost)])),
   }
+}
+
+/**
+ * For each peer, h2load's streams through a SIGTERM summed over the runs: those it saw fail, those
+ * it had queued and never sent, and those the server dropped unprocessed (from the frames).
+ */
+export function h2loadChart(runs: number, groups: BarGroup[]): string {
+  return writeChart(
+    'h2load',
+    barsChart(
+      'HTTP/2 streams through a SIGTERM (h2c)',
+      `h2load -c 20 -m 10 for 8 s, SIGTERM 2 s in, 3 s deadline; the sum of ${runs} runs per peer`,
+      ['h2load saw fail', 'queued by h2load, never sent', 'dropped by the server (frames)'],
+      groups,
+    ),
+  )
 }

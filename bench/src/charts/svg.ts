@@ -1,6 +1,7 @@
-// A small SVG writer for stacked time-series panels sharing one time axis: requests answered per
-// second as a line (left axis), failed requests per second as red bars (right axis), and marked
-// moments as dashed lines. Plain SVG 1.1 so that GitHub renders it as an image.
+// A small SVG writer: stacked time-series panels sharing one time axis (requests answered per
+// second as a line on the left axis, failed requests per second as red bars on the right one,
+// marked moments as dashed lines), and grouped horizontal bars. Plain SVG 1.1 so that GitHub
+// renders it as an image.
 import type { Timeline } from './timeline.js'
 
 export interface Panel {
@@ -29,6 +30,17 @@ function niceCeil(value: number): number {
   if (value <= 0) return 1
   const power = 10 ** Math.floor(Math.log10(value))
   return ([1, 2, 5, 10].find((step) => step * power >= value) ?? 10) * power
+}
+
+/** The SVG element, its title for screen readers, a white ground, the title and the subtitle. */
+function opening(height: number, title: string, subtitle: string): string[] {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="-apple-system, Segoe UI, Helvetica, Arial, sans-serif" font-size="11">`,
+    `<title>${escapeXml(`${title}. ${subtitle}`)}</title>`,
+    `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
+    text(LEFT, 22, title, 'font-size="15" font-weight="600" fill="#111827"'),
+    text(LEFT, 40, subtitle, `fill="${MUTED}"`),
+  ]
 }
 
 const rate = (count: number, bucketMs: number) => (count * 1_000) / bucketMs
@@ -67,11 +79,7 @@ export function panelsChart(
   )
   const x = (s: number) => LEFT + (s / xMax) * plotWidth
   const out = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="-apple-system, Segoe UI, Helvetica, Arial, sans-serif" font-size="11">`,
-    `<title>${escapeXml(`${title}. ${subtitle}`)}</title>`,
-    `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
-    text(LEFT, 22, title, 'font-size="15" font-weight="600" fill="#111827"'),
-    text(LEFT, 40, subtitle, `fill="${MUTED}"`),
+    ...opening(height, title, subtitle),
     `<line x1="${WIDTH - RIGHT - 250}" y1="18" x2="${WIDTH - RIGHT - 232}" y2="18" stroke="${OK}" stroke-width="2"/>`,
     text(WIDTH - RIGHT - 227, 22, `${words.ok} /s (left)`, `fill="${MUTED}"`),
     `<rect x="${WIDTH - RIGHT - 100}" y="13" width="10" height="10" fill="${FAILED}"/>`,
@@ -156,6 +164,54 @@ export function panelsChart(
       `text-anchor="middle" fill="${MUTED}"`,
     ),
   )
+  out.push('</svg>')
+  return `${out.join('\n')}\n`
+}
+
+export interface BarGroup {
+  label: string
+  /** One value per series, in the order of `series`. */
+  values: number[]
+}
+
+const SERIES_COLOURS = ['#dc2626', '#9ca3af', '#111827']
+const BAR = 14
+const ROW = 24
+const LABELS = 330
+
+/**
+ * Horizontal bars, one row per group (a peer) and one column per series, each column on its own
+ * scale (one peer's thousands would otherwise flatten every other bar); each bar carries its
+ * value, so a zero is written, not just left out.
+ */
+export function barsChart(
+  title: string,
+  subtitle: string,
+  series: string[],
+  groups: BarGroup[],
+): string {
+  const height = TOP + 20 + groups.length * ROW + BOTTOM / 2
+  const column = (WIDTH - LABELS - 20) / series.length
+  const out = opening(height, title, subtitle)
+  series.forEach((name, s) => {
+    const left = LABELS + s * column
+    // Room on the right of each bar for its value.
+    const scale = (column - 56) / Math.max(1, ...groups.map((g) => g.values[s] ?? 0))
+    out.push(text(left, TOP + 8, name, `font-weight="600" fill="${SERIES_COLOURS[s]}"`))
+    groups.forEach((group, g) => {
+      const value = group.values[s] ?? 0
+      const y = TOP + 20 + g * ROW
+      const width = value * scale
+      out.push(
+        `<rect x="${left}" y="${y}" width="${width.toFixed(1)}" height="${BAR}" fill="${SERIES_COLOURS[s]}"/>`,
+        text(left + width + 4, y + BAR - 3, value.toLocaleString('en'), `fill="${MUTED}"`),
+      )
+    })
+  })
+  groups.forEach((group, g) => {
+    const y = TOP + 20 + g * ROW
+    out.push(text(LABELS - 10, y + BAR - 3, group.label, 'text-anchor="end" fill="#111827"'))
+  })
   out.push('</svg>')
   return `${out.join('\n')}\n`
 }

@@ -12,6 +12,13 @@ const KILL_AFTER = TIMEOUT + 2_000
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const installed = (command: string) => spawnSync(command, ['-v']).error === undefined
 
+/** nginx's version (`nginx -v` prints it on stderr), or 'missing'. */
+export function nginxVersion(): string {
+  const { error, stderr } = spawnSync('nginx', ['-v'], { encoding: 'utf8' })
+  if (error !== undefined) return 'missing'
+  return /nginx\/(\S+)/.exec(stderr)?.[1] ?? 'unknown'
+}
+
 export interface RollingOutcome {
   /** 5xx answered by nginx. */
   failed: number

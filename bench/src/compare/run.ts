@@ -1,13 +1,15 @@
 // pnpm bench:compare: lameduck and its peers side by side, in one run: the conformance matrix, the
 // measured figures and the reload rows, printed and written to docs/benchmarks.md.
-// `pnpm bench:compare conformance figures h2load reload shutdown-chart` runs only those sections (and
-// writes no tables; the reload and shutdown-chart sections always write their charts).
+// `pnpm bench:compare conformance figures h2load nginx-post reload shutdown-chart` runs only those
+// sections (and writes none of the main tables; the reload and shutdown-chart sections always
+// write their charts, h2load and nginx-post their own sections, h2load with its chart).
 import { median } from '@lameduck/test-utils'
-import { reloadChart, shutdownChart } from '../charts/charts.js'
+import { h2loadChart, reloadChart, shutdownChart } from '../charts/charts.js'
 import type { Timeline } from '../charts/timeline.js'
 import { round } from '../harness.js'
 import { RELOAD_HEAD, type Reloader, reloadRows } from '../reload.js'
 import { machine, markdownTable, packageVersion, writeSection } from '../report.js'
+import { wrkVersion } from '../shared-cpu.js'
 import { CASES, type Outcome } from './cases.js'
 import {
   endedAfterDeadline,
@@ -18,6 +20,7 @@ import {
   throughputRatio,
 } from './figures.js'
 import { PEERS, type Peer } from './peer-process.js'
+import { nginxVersion, postRollingRestart } from './rolling-restart.js'
 
 const only = process.argv.slice(2)
 const want = (name: string) => only.length === 0 || only.includes(name)
@@ -114,19 +117,26 @@ if (want('figures')) {
   )
 }
 
+// The HTTP/2 and nginx POST rows are written to sections of their own, also when run alone.
+const versionsLine = () =>
+  `Measured on ${machine}, Node ${process.version}, on ${new Date().toISOString().slice(0, 10)}.`
+
 if (want('h2load')) {
+  const RUNS = 5
   const runs = Object.fromEntries(PEERS.map((peer) => [peer, []])) as unknown as Record<
     Peer,
     { failed: number; neverSent: number; dropped: number }[]
   >
-  for (let run = 0; run < 5; run++) {
+  for (let run = 0; run < RUNS; run++) {
     for (const peer of PEERS) runs[peer].push(await h2loadErrored(peer))
   }
-  table(
+  const sum = (peer: Peer, key: 'failed' | 'neverSent' | 'dropped') =>
+    runs[peer].reduce((total, r) => total + r[key], 0)
+  const text = markdownTable(
     'HTTP/2 streams during the drain: h2load -c 20 -m 10 for 8 s over h2c, SIGTERM 2 s in, 3 s deadline',
     [
       '',
-      'streams h2load saw fail, per run (5 runs, alternating peers)',
+      `streams h2load saw fail, per run (${RUNS} runs, alternating peers)`,
       'queued by h2load, never sent',
       'dropped by the server (sent above its final GOAWAY; from the frames)',
     ],
@@ -136,6 +146,45 @@ if (want('h2load')) {
       runs[peer].map((r) => r.neverSent).join(' '),
       runs[peer].map((r) => r.dropped).join(' '),
     ]),
+  )
+  console.log(text)
+  const chart = h2loadChart(
+    RUNS,
+    PEERS.map((peer) => ({
+      label: LABELS[peer],
+      values: [sum(peer, 'failed'), sum(peer, 'neverSent'), sum(peer, 'dropped')],
+    })),
+  )
+  console.log(`chart written to ${chart}`)
+  writeSection(
+    'compare-h2load',
+    `${versionsLine()} Command: \`pnpm bench:compare h2load\`.\n\n${text}\n![h2load streams per peer](charts/h2load.svg)\n`,
+  )
+}
+
+if (want('nginx-post')) {
+  const rows: string[][] = []
+  for (const peer of PEERS) {
+    const outcome = await postRollingRestart(peer)
+    rows.push([
+      LABELS[peer],
+      outcome === undefined
+        ? 'not run: nginx or wrk missing'
+        : `${outcome.failed === 0 ? '✅' : '❌'} ${outcome.failed}`,
+      outcome === undefined ? '' : String(outcome.answered),
+      outcome === undefined ? '' : `${outcome.killed} of 4`,
+    ])
+    process.stderr.write(`nginx-post ${peer}: ${rows.at(-1)!.slice(1).join(', ')}\n`)
+  }
+  const text = markdownTable(
+    'nginx POST rolling restarts: nginx (static upstream of two instances, keepalive 32) in front, wrk -c 50 POSTs, two SIGTERM rolling restarts',
+    ['', "502s (nginx's access log)", 'POSTs answered', 'instances killed 5 s after SIGTERM'],
+    rows,
+  )
+  console.log(text)
+  writeSection(
+    'compare-nginx-post',
+    `${versionsLine()} nginx ${nginxVersion()}, wrk ${wrkVersion ?? 'missing'}. Command: \`pnpm bench:compare nginx-post\`.\n\n${text}`,
   )
 }
 

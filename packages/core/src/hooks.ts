@@ -1,5 +1,5 @@
 import type { Logger } from './logger.js'
-import { serializeError } from './serialize-error.js'
+import { keepErrorInJson } from './serialize-error.js'
 import { type TimedTask, withTimeout } from './timeout.js'
 
 export interface HookResult {
@@ -21,11 +21,7 @@ export async function runHooks(hooks: readonly TimedTask[], logger: Logger): Pro
     const result: HookResult = { name: hook.name, status: outcome.status, ms: outcome.ms }
     if (outcome.status === 'error') {
       result.error = outcome.error
-      // The thrown value itself for the app; in JSON (a logger, an IPC message) its name, message,
-      // code and stack, which `JSON.stringify` of an Error drops.
-      Object.defineProperty(result, 'toJSON', {
-        value: () => ({ ...result, error: serializeError(result.error) }),
-      })
+      keepErrorInJson(result)
       // Warn: the shutdown's one error line (failure-line.ts) names every failed hook.
       logger.warn({ hook: hook.name, err: outcome.error }, 'lameduck: shutdown hook failed')
     } else if (outcome.status === 'timeout') {

@@ -28,6 +28,7 @@ export {
 } from './options.js'
 export type { AttachableServer } from './server-kind.js'
 export { type GoawayMessage, NOTICE_WAITS, type OneStepReason } from './shutdown-notice.js'
+export type { SingletonResult } from './singletons.js'
 export type {
   EndableResponse,
   Lameduck,

@@ -18,6 +18,7 @@ import { createReadinessGate } from './readiness-gate.js'
 import { type AttachableServer, isAttachableServer } from './server-kind.js'
 import { runShutdown } from './shutdown-sequence.js'
 import { foreignListeners, handleSignals } from './signals.js'
+import { createSingletons } from './singletons.js'
 import { assertSupported, featuresOf } from './support.js'
 import type { TimedTask } from './timeout.js'
 import type { Lameduck, ShutdownReport } from './types.js'
@@ -31,6 +32,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
   const goodbyes = createGoodbyes()
   const trackers = new Map<AttachableServer, ConnectionTracker>()
   const hooks: TimedTask[] = []
+  const singletons = createSingletons(logger)
   let state: State = 'serving'
   const readiness = createReadinessGate(config.readinessFailsAt, () => state)
   let shutdownPromise: Promise<ShutdownReport> | undefined
@@ -71,6 +73,7 @@ export function lameduck(options?: LameduckOptions): Lameduck {
       synGuardUnavailable: listenerGuard?.unavailable,
       trackers: [...trackers.values()],
       hooks,
+      singletons,
       logger,
       steps: {
         draining() {
@@ -122,6 +125,17 @@ export function lameduck(options?: LameduckOptions): Lameduck {
         throw new InvalidStateError(`onShutdown() called while ${state}: the hooks have been read`)
       }
       hooks.push({ name, fn, timeout })
+      return handle
+    },
+    singleton(name, start, opts) {
+      assertNamedFunction('singleton', name, start)
+      const timeout = validateCallTimeout('singleton', opts, config.hookTimeout)
+      if (state !== 'serving') {
+        throw new InvalidStateError(
+          `singleton() called while ${state}: nothing starts during a drain`,
+        )
+      }
+      singletons.add(name, start, timeout)
       return handle
     },
     addReadinessCheck(name, fn, opts) {

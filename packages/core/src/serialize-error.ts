@@ -26,3 +26,14 @@ export function serializeError(error: unknown, depth = 0): unknown {
 export function errorReplacer(_key: string, value: unknown): unknown {
   return serializeError(value)
 }
+
+/**
+ * Gives a result holding an `error` (a hook's, a singleton's) a `toJSON` that writes the error
+ * with `serializeError`: the thrown value itself for the app, its name, message, code and stack
+ * in JSON (a logger, an IPC message).
+ */
+export function keepErrorInJson<T extends { error?: unknown }>(result: T): T {
+  return Object.defineProperty(result, 'toJSON', {
+    value: () => ({ ...result, error: serializeError(result.error) }),
+  })
+}

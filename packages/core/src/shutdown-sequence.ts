@@ -6,6 +6,7 @@ import { type HookResult, runHooks } from './hooks.js'
 import type { ListenerGuard } from './listener.js'
 import type { Logger } from './logger.js'
 import { SHUTDOWN_WAITS } from './options.js'
+import type { SingletonResult, Singletons } from './singletons.js'
 import { type TimedTask, withTimeout } from './timeout.js'
 import type { ShutdownReport } from './types.js'
 
@@ -24,6 +25,8 @@ export interface ShutdownPlan {
   synGuardUnavailable: string | undefined
   trackers: readonly ConnectionTracker[]
   hooks: readonly TimedTask[]
+  /** Aborted with the drain's start and awaited before the hooks, so a hook may close what they use. */
+  singletons: Singletons
   logger: Logger
   /** The handle's side of the steps: its state, readiness and `signal`. */
   steps: {
@@ -46,6 +49,7 @@ export async function runShutdown(plan: ShutdownPlan): Promise<ShutdownReport> {
   const started = performance.now()
   const phase = (name: string) => publishPhase(logger, name, reason, started)
   plan.steps.draining()
+  const singletonsStopped = plan.singletons.stop()
   logger.info({ reason, servers: trackers.length }, 'lameduck: draining')
   phase('draining')
 
@@ -63,12 +67,13 @@ export async function runShutdown(plan: ShutdownPlan): Promise<ShutdownReport> {
   if (!(await drainUntil(drained, untilDeadline))) await forceAndSettle(trackers, drained, logger)
   goodbyes.stop()
   for (const tracker of trackers) tracker.release()
+  const singletons = await singletonsStopped
   const hooksStarted = performance.now()
   phase('hooks')
   const hookResults = await runHooks(plan.hooks, logger)
   const finished = performance.now()
 
-  const report = buildReport(reason, trackers, hookResults, goodbyes, {
+  const report = buildReport(reason, trackers, hookResults, singletons, goodbyes, {
     delay: drainStarted - started,
     drain: hooksStarted - drainStarted,
     hooks: finished - hooksStarted,
@@ -116,6 +121,7 @@ function buildReport(
   reason: string,
   trackers: readonly ConnectionTracker[],
   hookResults: HookResult[],
+  singletons: SingletonResult[],
   goodbyes: Goodbyes,
   ms: ShutdownReport['durations'],
 ): ShutdownReport {
@@ -123,7 +129,10 @@ function buildReport(
     trackers.reduce((total, t) => total + t.counts[key], 0)
   return {
     reason,
-    ok: sum('forced') === 0 && hookResults.every((h) => h.status === 'ok'),
+    ok:
+      sum('forced') === 0 &&
+      hookResults.every((h) => h.status === 'ok') &&
+      singletons.every((s) => s.status === 'ok' || s.status === 'idle'),
     durations: {
       delay: Math.round(ms.delay),
       drain: Math.round(ms.drain),
@@ -146,6 +155,7 @@ function buildReport(
         busy: sum('goawayBusy'),
       },
     },
+    singletons,
     closeSpread: { window: goodbyes.counts.window, closes: goodbyes.counts.spread },
     hooks: hookResults,
   }

@@ -3,6 +3,7 @@
 import type { Readiness, RequestHandler, State } from './health.js'
 import type { HookResult } from './hooks.js'
 import type { AttachableServer } from './server-kind.js'
+import type { SingletonResult } from './singletons.js'
 
 export type { State } from './health.js'
 
@@ -38,6 +39,8 @@ export interface ShutdownReport {
     unacknowledged: number
     oneStep: { tls: number; unsupported: number; transport: number; busy: number }
   }
+  /** Each `ld.singleton()` job: how it ended after the abort, or `'idle'` if it never ran here. */
+  singletons: SingletonResult[]
   /**
    * The goodbyes spread over the `closeSpread` window (ms, 0 when none): `closes`, how many
    * WebSocket clients, event streams, HTTP/2 sessions and idle keep-alive sockets were told to go
@@ -77,6 +80,21 @@ export interface Lameduck {
   attach(server: AttachableServer): this
   /** Registers a cleanup hook; hooks run after the drain, last registered first. */
   onShutdown(name: string, fn: () => unknown, options?: { timeout?: number }): this
+  /**
+   * Runs `start(signal)` in one place at a time: a cron, a queue consumer, a migration. Alone,
+   * the process is that place and `start` is called at once. A worker of `lameduck run` calls it
+   * only once the supervisor grants it the lease on `name`, which one worker of the serving
+   * generation holds at a time (on a reload, the new generation's only after the old one's job
+   * has ended). `signal` aborts when the drain starts; the promise `start` returns is then
+   * awaited, for at most `timeout` ms (default `hookTimeout`), before the hooks run, and the lease
+   * is given back once it has settled. A job still running at its timeout keeps the lease until
+   * the process exits.
+   */
+  singleton(
+    name: string,
+    start: (signal: AbortSignal) => unknown,
+    options?: { timeout?: number },
+  ): this
   /** Adds a check to readiness, e.g. a database ping; checks run concurrently. */
   addReadinessCheck(name: string, fn: () => unknown, options?: { timeout?: number }): this
   /**

@@ -28,6 +28,12 @@ export const WORKER_MESSAGE = Object.freeze({
   failed: 'failed',
   /** Supervisor to worker: drain and exit. */
   drain: 'drain',
+  /** Worker to supervisor: this worker would run the singleton `name` (see singletons.ts). */
+  acquire: 'acquire',
+  /** Supervisor to worker: the singleton `name` is this worker's to run, and no one else's. */
+  granted: 'granted',
+  /** Worker to supervisor: the singleton `name` has stopped here, or was not wanted any more. */
+  release: 'release',
 } as const)
 
 /** What a worker reports once it listens. */
@@ -43,6 +49,15 @@ export interface DrainRequest {
   reason: 'reload' | 'stop'
 }
 
+/** The lease on one singleton, asked for, handed out or given back. */
+export interface LeaseMessage {
+  lameduck:
+    | typeof WORKER_MESSAGE.acquire
+    | typeof WORKER_MESSAGE.granted
+    | typeof WORKER_MESSAGE.release
+  name: string
+}
+
 /** PM2's `wait_ready` waits for this exact message. */
 const PM2_READY = 'ready'
 
@@ -53,6 +68,16 @@ export function isWorkerReport(message: unknown): message is WorkerReport {
 
 export function isDrainRequest(message: unknown): message is DrainRequest {
   return (message as { lameduck?: unknown } | null)?.lameduck === WORKER_MESSAGE.drain
+}
+
+export function isLeaseMessage(message: unknown): message is LeaseMessage {
+  const { lameduck: kind, name } = (message ?? {}) as { lameduck?: unknown; name?: unknown }
+  return (
+    (kind === WORKER_MESSAGE.acquire ||
+      kind === WORKER_MESSAGE.granted ||
+      kind === WORKER_MESSAGE.release) &&
+    typeof name === 'string'
+  )
 }
 
 /**

@@ -5,8 +5,10 @@ export { currentRuntime } from './support.js'
 export {
   type DrainRequest,
   isDrainRequest,
+  isLeaseMessage,
   isSupervisedWorker,
   isWorkerReport,
+  type LeaseMessage,
   WORKER_ENV,
   WORKER_MESSAGE,
   type WorkerReport,

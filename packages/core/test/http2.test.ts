@@ -10,13 +10,13 @@ import {
   type ServerHttp2Session,
   type ServerHttp2Stream,
 } from 'node:http2'
-import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net'
-import { Duplex } from 'node:stream'
+import { type AddressInfo, createServer as createNetServer } from 'node:net'
 import { CHANNELS, lameduck } from '@lameduck/core'
 import {
   errorCode,
   goawayLastStream,
   H2_FRAME,
+  jsTransport,
   NOTICE_LAST_STREAM,
   RawClient,
   RawH2Client,
@@ -27,28 +27,6 @@ import { sessionSocket } from '../src/node-internals.js'
 import { NOTICE_WAITS } from '../src/shutdown-notice.js'
 
 type AnyHttp2Server = Http2Server | Http2SecureServer
-
-/** A JS Duplex in front of a socket, as an app that wraps its connections would make. */
-function relay(socket: Socket): Duplex {
-  const duplex = new Duplex({
-    read: () => socket.resume(),
-    write: (chunk, _encoding, done) => socket.write(chunk, done),
-    final(done) {
-      socket.end()
-      done()
-    },
-    destroy(error, done) {
-      socket.destroy()
-      done(error)
-    },
-  })
-  socket.on('data', (chunk) => {
-    if (!duplex.push(chunk)) socket.pause()
-  })
-  socket.on('end', () => duplex.push(null))
-  socket.on('error', () => duplex.destroy())
-  return duplex
-}
 
 /** Streams answer after `?ms=` (default 100); '/hang' never answers. */
 function respondAfterDelay(stream: ServerHttp2Stream, headers: Record<string, unknown>) {
@@ -269,7 +247,7 @@ describe('HTTP/2', { timeout: 10_000 }, () => {
     const ld = lameduck({ signals: false })
     ld.attach(server)
     // The app hands the HTTP/2 server a Duplex of its own instead of the TCP socket.
-    const front = createNetServer((socket) => server.emit('connection', relay(socket)))
+    const front = createNetServer((socket) => server.emit('connection', jsTransport(socket)))
     front.listen(0, '127.0.0.1')
     await once(front, 'listening')
     onTestFinished(() => {

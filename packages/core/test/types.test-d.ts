@@ -14,6 +14,7 @@ import {
   type Readiness,
   type ReadinessFailsAt,
   type ShutdownReport,
+  type SingletonResult,
   type State,
 } from '@lameduck/core'
 import { describe, expectTypeOf, it } from 'vitest'
@@ -31,6 +32,11 @@ describe('public types', () => {
     expectTypeOf<Http2SecureServer>().toExtend<Parameters<Lameduck['attach']>[0]>()
     expectTypeOf(ld.onShutdown('db', () => {})).toEqualTypeOf<Lameduck>()
     expectTypeOf<ShutdownReport['hooks']>().toEqualTypeOf<HookResult[]>()
+    expectTypeOf(ld.singleton('cron', (signal) => signal.aborted)).toEqualTypeOf<Lameduck>()
+    expectTypeOf(ld.singleton('cron', async () => {}, { timeout: 1_000 })).toEqualTypeOf<Lameduck>()
+    expectTypeOf<Parameters<Lameduck['singleton']>[1]>().parameter(0).toEqualTypeOf<AbortSignal>()
+    expectTypeOf<ShutdownReport['singletons']>().toEqualTypeOf<SingletonResult[]>()
+    expectTypeOf<SingletonResult['status']>().toEqualTypeOf<'ok' | 'idle' | 'error' | 'timeout'>()
     expectTypeOf<keyof ShutdownReport['http2']['oneStep']>().toEqualTypeOf<OneStepReason>()
     expectTypeOf<GoawayMessage>().toExtend<{ steps: 1 | 2 }>()
     expectTypeOf(NOTICE_WAITS).toExtend<{ readonly boundary: number; readonly ack: number }>()
@@ -40,6 +46,8 @@ describe('public types', () => {
   it('rejects wrong options at compile time', () => {
     // @ts-expect-error timeout is a number of ms
     lameduck({ timeout: '10s' })
+    // @ts-expect-error a singleton takes a timeout only
+    lameduck().singleton('cron', () => {}, { delay: 5 })
     // @ts-expect-error unknown option
     lameduck({ timeot: 10 })
     // @ts-expect-error SIGKILL cannot be handled

@@ -3,6 +3,7 @@ import type { Server } from 'node:net'
 import type { Logger } from '@lameduck/core'
 import { serveControl } from './control.js'
 import { fdName, takeSockets } from './fd-store.js'
+import { createLeases, type SingletonStatus } from './leases.js'
 import { type ResolvedSupervise, type SuperviseOptions, validateSupervise } from './options.js'
 import { serviceManager } from './sd-notify.js'
 import type { BoundSocket } from './sockets.js'
@@ -25,6 +26,8 @@ export interface SupervisorStatus {
   workers: { pid: number | undefined; generation: number; state: string }[]
   lastReload: ReloadResult | undefined
   stopping: boolean
+  /** Each `ld.singleton()` name the workers asked for, and the worker running it. */
+  singletons: SingletonStatus[]
 }
 
 export interface Supervisor {
@@ -56,16 +59,29 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
   const crashes: number[] = []
   // One set for the supervisor's life: TLS sessions resume across reloads.
   const ticketKeys = randomBytes(48)
+  const leases = createLeases({
+    logger,
+    serving: (worker) =>
+      stopping === undefined && worker.state === 'ready' && current.includes(worker),
+  })
 
   function spawn(gen: number): Worker {
     const started = performance.now()
-    const worker = spawnWorker({ ...options, sockets, generation: gen, ticketKeys })
+    const worker = spawnWorker({
+      ...options,
+      sockets,
+      generation: gen,
+      ticketKeys,
+      onLease: leases.receive,
+    })
     const { pid } = worker
     logger.info({ pid, generation: gen }, `lameduck: worker ${pid} started`)
     worker.ready.then(
       () => {
         const ms = Math.round(performance.now() - started)
         logger.info({ pid, generation: gen, ms }, `lameduck: worker ${pid} ready in ${ms} ms`)
+        // A respawned worker of the serving generation may take a lease left by a crash.
+        leases.grantFree()
       },
       () => {},
     )
@@ -112,7 +128,11 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
   function onExit(worker: Worker, code: number | null): void {
     retiring.delete(worker)
     const index = current.indexOf(worker)
-    if (index === -1 || stopping !== undefined) return
+    if (index === -1 || stopping !== undefined) {
+      // Retired: what it still held (its job outlived its drain) is free now that it is gone.
+      leases.exited(worker, 0)
+      return
+    }
     // A serving worker died: replace it. The sockets stay open, so clients wait in the backlog.
     const now = Date.now()
     crashes.push(now)
@@ -124,6 +144,8 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
       { pid: worker.pid, code, respawnIn: wait, crashesLastMinute: crashes.length },
       loop ? 'lameduck: worker crash loop' : 'lameduck: worker died while serving',
     )
+    // A job that brought its worker down waits the same backoff before it runs elsewhere.
+    leases.exited(worker, wait)
     setTimeout(() => {
       if (stopping !== undefined || current[index] !== worker) return
       current[index] = spawn(worker.generation)
@@ -182,6 +204,8 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
         retiring.add(worker)
         retire(worker, 'reload')
       }
+      // Granted at once only the names no old worker holds; the others once released or exited.
+      leases.grantFree()
     } catch (error) {
       lastReload = { ok: false, generation, ms: elapsed(), error: String((error as Error).message) }
       logger.error(
@@ -214,6 +238,7 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
     stop() {
       stopping ??= (async () => {
         logger.info({ workers: current.length + retiring.size }, 'lameduck: stopping')
+        leases.close()
         manager?.stopping(
           `stopping: draining ${current.length + retiring.size} workers`,
           options.drainTimeout + options.killGrace,
@@ -243,6 +268,7 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
         })),
         lastReload,
         stopping: stopping !== undefined,
+        singletons: leases.status(),
       }
     },
   }
@@ -253,6 +279,7 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
     // Before any worker starts: a control path that is not safe to use stops everything here.
     if (options.control !== undefined) control = await serveControl(supervisor, options.control)
     current = await startGeneration()
+    leases.grantFree()
     // A restart through the fd store finds them there; once serving, so a start that fails
     // leaves nothing behind.
     for (const [i, address] of toStore) manager?.store(fdName(address), sockets[i]!.fd)

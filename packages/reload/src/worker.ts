@@ -5,7 +5,9 @@ import { createRequire } from 'node:module'
 import { WorkerFailedError } from '@lameduck/core'
 import {
   type DrainRequest,
+  isLeaseMessage,
   isWorkerReport,
+  type LeaseMessage,
   WORKER_ENV,
   WORKER_MESSAGE,
 } from '@lameduck/core/worker'
@@ -29,6 +31,8 @@ export interface Worker {
    */
   drain(reason: 'reload' | 'stop', killAfter: number): Promise<number | null>
   kill(): void
+  /** Tells the worker about a lease; dropped when the channel is gone (the worker is exiting). */
+  send(message: LeaseMessage): void
 }
 
 export interface SpawnOptions {
@@ -41,6 +45,8 @@ export interface SpawnOptions {
   readyTimeout: number
   /** TLS session-ticket keys shared by every generation. */
   ticketKeys: Buffer
+  /** The worker asked for a lease or gave one back. */
+  onLease(worker: Worker, message: LeaseMessage): void
 }
 
 /** Hands apps that do not call `ld.listen()` the supervisor's socket (see preload.ts). */
@@ -105,7 +111,10 @@ export function spawnWorker(options: SpawnOptions): Worker {
   ready.catch(() => {})
   let draining: Promise<number | null> | undefined
   let killed = false
-  return {
+  child.on('message', (message: unknown) => {
+    if (isLeaseMessage(message)) options.onLease(worker, message)
+  })
+  const worker: Worker = {
     get pid() {
       return child.pid
     },
@@ -142,5 +151,9 @@ export function spawnWorker(options: SpawnOptions): Worker {
     kill() {
       if (state !== 'exited') child.kill('SIGKILL')
     },
+    send(message) {
+      if (child.connected) child.send(message, () => {})
+    },
   }
+  return worker
 }

@@ -186,7 +186,7 @@ describe('lameduck run: around the supervisor', { timeout: 20_000 }, () => {
     const workerGone = once(sup.process.stderr!, 'close')
     sup.process.kill('SIGKILL')
     await sup.exit
-    expect(await exited).toBe('app: exit 0')
+    expect(await exited, sup.log.join('\n')).toBe('app: exit 0')
     await workerGone
   })
 

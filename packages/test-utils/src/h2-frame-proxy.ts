@@ -1,5 +1,7 @@
 import { once } from 'node:events'
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net'
+import { connect as connectTls, createServer as createTlsServer } from 'node:tls'
+import type { TestCertificate } from './tls.js'
 
 const PREFACE_LENGTH = 24
 const HEADERS = 1
@@ -51,6 +53,8 @@ function frameReader(
 /**
  * A byte-for-byte h2c proxy that counts, at the frame level, the streams a client sent and the
  * ones the server answered: what reached the server is then known whatever the client reports.
+ * With `tls`, it ends the client's TLS (h2 by ALPN) and opens its own to the server, relaying the
+ * same HTTP/2 bytes: the frames are then readable between the two.
  */
 export class H2FrameProxy {
   readonly counts: H2FrameCounts = {
@@ -68,10 +72,13 @@ export class H2FrameProxy {
   }
 
   /** Listens on a free port of 127.0.0.1 and forwards each connection to `targetPort`. */
-  static async start(targetPort: number): Promise<H2FrameProxy> {
-    const server = createServer()
+  static async start(targetPort: number, tls?: TestCertificate): Promise<H2FrameProxy> {
+    const server =
+      tls === undefined ? createServer() : createTlsServer({ ...tls, ALPNProtocols: ['h2'] })
     const proxy = new H2FrameProxy(server)
-    server.on('connection', (client) => proxy.#relay(client, targetPort))
+    server.on(tls === undefined ? 'connection' : 'secureConnection', (client: Socket) =>
+      proxy.#relay(client, targetPort, tls !== undefined),
+    )
     server.listen(0, '127.0.0.1')
     await once(server, 'listening')
     return proxy
@@ -81,10 +88,17 @@ export class H2FrameProxy {
     return (this.#server.address() as AddressInfo).port
   }
 
-  #relay(client: Socket, targetPort: number): void {
+  #relay(client: Socket, targetPort: number, tls: boolean): void {
     const counts = this.counts
     counts.connections++
-    const upstream = connect(targetPort, '127.0.0.1')
+    const upstream = tls
+      ? connectTls({
+          port: targetPort,
+          host: '127.0.0.1',
+          ALPNProtocols: ['h2'],
+          rejectUnauthorized: false,
+        })
+      : connect(targetPort, '127.0.0.1')
     for (const socket of [client, upstream]) {
       this.#sockets.add(socket)
       socket.on('close', () => this.#sockets.delete(socket))

@@ -26,6 +26,7 @@ export {
   type RawH2Options,
 } from './h2-raw-client.js'
 export { type H2loadResult, type H2loadRun, h2load } from './h2load.js'
+export { jsTransport } from './js-transport.js'
 export { keepAliveLoad, type Load, type LoadClient, type LoadResult, p99 } from './load.js'
 export {
   freePort,
