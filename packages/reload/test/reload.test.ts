@@ -8,7 +8,7 @@ import {
   testCertificate,
 } from '@lameduck/test-utils'
 import { describe, expect, it } from 'vitest'
-import { runSupervisor, text } from './run.js'
+import { runSupervisor, startSupervisor, text } from './run.js'
 
 /** A request that takes 1.5 s, on its own connection, so it spans a reload. */
 const slow = (port: number) => text(port, '/slow')
@@ -184,6 +184,17 @@ describe('lameduck run: around the supervisor', { timeout: 20_000 }, () => {
     const exited = sup.line(/^app: exit/)
     // The worker shares the supervisor's stderr pipe, which closes once the worker is gone too.
     const workerGone = once(sup.process.stderr!, 'close')
+    sup.process.kill('SIGKILL')
+    await sup.exit
+    expect(await exited, sup.log.join('\n')).toBe('app: exit 0')
+    await workerGone
+  })
+
+  it('a worker whose supervisor vanished while it was starting drains and exits once ready', async () => {
+    const sup = startSupervisor('ready-once-orphaned')
+    const exited = sup.line(/^app: exit/)
+    const workerGone = once(sup.process.stderr!, 'close')
+    await sup.line(/^app: checking readiness/)
     sup.process.kill('SIGKILL')
     await sup.exit
     expect(await exited, sup.log.join('\n')).toBe('app: exit 0')
