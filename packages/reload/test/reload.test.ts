@@ -210,6 +210,40 @@ describe('lameduck run: around the supervisor', { timeout: 20_000 }, () => {
   })
 })
 
+describe('lameduck run: a stop while a worker is starting', { timeout: 20_000 }, () => {
+  // A worker that never served and dies of the stop's SIGTERM is a clean stop; one that exits 1 of
+  // its own accord on the way is not.
+  it.each([
+    { version: 'slow-start', code: 0 },
+    { version: 'crash-while-starting', code: 1 },
+  ])('a stop while a respawned worker ($version) loads exits $code', async ({ version, code }) => {
+    const sup = await runSupervisor('v1')
+    const first = Number(await text(sup.port, '/pid'))
+    sup.setVersion(version)
+    const loading = sup.line(/^app: loading/)
+    process.kill(first, 'SIGKILL')
+    await loading
+    sup.process.kill('SIGTERM')
+    expect(await sup.exit, sup.log.join('\n')).toBe(code)
+    const stoppedWhileStarting = sup.log.some((line) => /stopped while starting/.test(line))
+    expect(stoppedWhileStarting).toBe(code === 0)
+  })
+
+  it("stops a reload's new generation still starting, with the old one drained: exit 0", async () => {
+    const sup = await runSupervisor('v1')
+    sup.setVersion('slow-start')
+    const loading = sup.line(/^app: loading/)
+    const workersGone = once(sup.process.stderr!, 'close')
+    sup.process.kill('SIGHUP')
+    await loading
+    sup.process.kill('SIGTERM')
+    expect(await sup.exit, sup.log.join('\n')).toBe(0)
+    expect(sup.log.some((line) => /reload failed/.test(line))).toBe(false)
+    // No worker of either generation outlives the supervisor.
+    await workersGone
+  })
+})
+
 describe('lameduck run: an app that does not use lameduck', { timeout: 20_000 }, () => {
   it('is handed the socket, reloaded and drained all the same', async () => {
     const sup = await runSupervisor('v1', [], { app: 'plain-app.mjs' })
