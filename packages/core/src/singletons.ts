@@ -11,7 +11,7 @@ import { withTimeout } from './timeout.js'
 import {
   isLeaseMessage,
   isSupervisedWorker,
-  type LeaseMessage,
+  sendToParent,
   WORKER_MESSAGE,
 } from './worker-protocol.js'
 
@@ -81,7 +81,7 @@ export function createSingletons(logger: Logger): Singletons {
     own.push(job)
     if (isSupervisedWorker()) {
       followGrants()
-      send({ lameduck: WORKER_MESSAGE.acquire, name })
+      sendToParent({ lameduck: WORKER_MESSAGE.acquire, name })
     } else job.run()
   }
 
@@ -123,7 +123,7 @@ export function createSingletons(logger: Logger): Singletons {
 
 function release(job: Job): void {
   jobs.delete(job.name)
-  if (isSupervisedWorker()) send({ lameduck: WORKER_MESSAGE.release, name: job.name })
+  if (isSupervisedWorker()) sendToParent({ lameduck: WORKER_MESSAGE.release, name: job.name })
 }
 
 /** What a job ended with when it stopped because it was told to. */
@@ -142,13 +142,7 @@ function followGrants(): void {
     if (!isLeaseMessage(message) || message.lameduck !== WORKER_MESSAGE.granted) return
     const job = jobs.get(message.name)
     if (job === undefined || job.controller.signal.aborted) {
-      send({ lameduck: WORKER_MESSAGE.release, name: message.name })
+      sendToParent({ lameduck: WORKER_MESSAGE.release, name: message.name })
     } else job.run()
   })
-}
-
-function send(message: LeaseMessage): void {
-  // Without a callback, a send on a closed channel is an 'error' event on `process`. A supervisor
-  // that is gone has taken its leases with it.
-  if (process.connected) process.send?.(message, undefined, undefined, () => {})
 }

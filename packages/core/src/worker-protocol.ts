@@ -145,16 +145,24 @@ export async function listenAsWorker(
     else server.listen({ port, host, backlog }, done)
   })
   const readiness = await target.checkReadiness()
-  if (typeof process.send === 'function') {
-    const report: WorkerReport = {
-      lameduck: readiness.ready ? WORKER_MESSAGE.ready : WORKER_MESSAGE.failed,
-      pid: process.pid,
-      checks: readiness.checks,
-    }
-    process.send(report)
-    if (readiness.ready) process.send(PM2_READY)
+  const report: WorkerReport = {
+    lameduck: readiness.ready ? WORKER_MESSAGE.ready : WORKER_MESSAGE.failed,
+    pid: process.pid,
+    checks: readiness.checks,
   }
+  sendToParent(report)
+  if (readiness.ready) sendToParent(PM2_READY)
   if (fd !== undefined) followSupervisor(target)
+}
+
+/**
+ * Sends `message` to the parent process, if there is one and it is still there. Without a
+ * callback, a send on a channel that closed (the parent died, even between two sends: once it has
+ * read the first, nothing keeps it alive until the second) is an 'error' event on `process`, which
+ * kills the worker before it could drain. A parent that is gone is handled by 'disconnect'.
+ */
+export function sendToParent(message: WorkerReport | LeaseMessage | typeof PM2_READY): void {
+  if (process.connected) process.send?.(message, undefined, undefined, () => {})
 }
 
 let following: WorkerTarget | undefined
@@ -173,6 +181,11 @@ function followSupervisor(target: WorkerTarget): void {
     if (!isDrainRequest(message)) return
     drain(`supervisor: ${message.reason}`, message.reason === 'reload' ? 0 : undefined)
   })
+  // A supervisor that died while this worker was starting is gone before there is anyone to tell.
+  if (!process.connected) {
+    drain('supervisor gone')
+    return
+  }
   process.on('disconnect', () => drain('supervisor gone'))
   // The channel alone must not keep a worker alive once its servers are closed.
   process.channel?.unref()

@@ -52,6 +52,8 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
   let nextGeneration = 1
   let current: Worker[] = []
   const retiring = new Set<Worker>()
+  // Every worker not yet exited, a reload's new generation included while it starts.
+  const alive = new Set<Worker>()
   let reloading: Promise<ReloadResult> | undefined
   let pending: Promise<ReloadResult> | undefined
   let lastReload: ReloadResult | undefined
@@ -76,6 +78,7 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
     })
     const { pid } = worker
     logger.info({ pid, generation: gen }, `lameduck: worker ${pid} started`)
+    alive.add(worker)
     worker.ready.then(
       () => {
         const ms = Math.round(performance.now() - started)
@@ -85,14 +88,20 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
       },
       () => {},
     )
-    worker.exited.then((code) => onExit(worker, code))
+    worker.exited.then((code) => {
+      alive.delete(worker)
+      onExit(worker, code)
+    })
     return worker
   }
 
-  const retirements = new WeakMap<Worker, Promise<number | null>>()
+  const retirements = new WeakMap<Worker, Promise<boolean>>()
 
-  /** Drains a worker, once, and tells the operator how that went: drained, failed or killed. */
-  function retire(worker: Worker, reason: 'reload' | 'stop'): Promise<number | null> {
+  /**
+   * Drains a worker, once, and tells the operator how that went: drained, failed or killed.
+   * Resolves with whether that was clean.
+   */
+  function retire(worker: Worker, reason: 'reload' | 'stop'): Promise<boolean> {
     let retirement = retirements.get(worker)
     if (retirement === undefined) {
       retirement = drainAndSay(worker, reason)
@@ -101,11 +110,21 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
     return retirement
   }
 
-  async function drainAndSay(worker: Worker, reason: 'reload' | 'stop'): Promise<number | null> {
+  async function drainAndSay(worker: Worker, reason: 'reload' | 'stop'): Promise<boolean> {
     const started = performance.now()
+    // A worker still starting is told by SIGTERM, which kills it if the app has not yet installed
+    // a handler: it never served, so there was nothing to drain and that death is a clean stop.
+    const starting = worker.state === 'starting'
     const code = await worker.drain(reason, options.drainTimeout + options.killGrace)
     const ms = Math.round(performance.now() - started)
     const { pid, generation: gen } = worker
+    if (starting && !worker.killed && (code === 0 || worker.signal === 'SIGTERM')) {
+      logger.info(
+        { pid, generation: gen, ms, code, signal: worker.signal },
+        `lameduck: worker ${pid} stopped while starting, before it served: ${code === 0 ? 'exit 0' : 'ended by SIGTERM'} after ${ms} ms`,
+      )
+      return true
+    }
     if (worker.killed) {
       logger.error(
         { pid, generation: gen, ms },
@@ -122,7 +141,7 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
         `lameduck: worker ${pid} drain failed: exit ${code ?? 'by a signal'} after ${ms} ms (its own line above says why)`,
       )
     }
-    return code
+    return code === 0
   }
 
   function onExit(worker: Worker, code: number | null): void {
@@ -160,6 +179,8 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
       generation = gen
       return workers
     } catch (error) {
+      // A stop is draining them all already: killing the rest would make its clean stop unclean.
+      if (stopping !== undefined) throw error
       // Rollback: a worker that became ready may already hold connections, so it drains.
       for (const worker of workers) {
         if (worker.state === 'ready') retire(worker, 'stop')
@@ -208,12 +229,14 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
       leases.grantFree()
     } catch (error) {
       lastReload = { ok: false, generation, ms: elapsed(), error: String((error as Error).message) }
+      // A stop drains a generation that is still starting: that is not a failed reload.
+      if (stopping !== undefined) return lastReload
       logger.error(
         { ...lastReload },
         'lameduck: reload failed, the previous generation keeps serving',
       )
     }
-    manager?.ready(describe())
+    if (stopping === undefined) manager?.ready(describe())
     return lastReload
   }
 
@@ -249,10 +272,11 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
         // reset when the supervisor exits.
         unwatch?.()
         for (const socket of sockets) socket.close()
-        const all = [...current, ...retiring]
-        const codes = await Promise.all(all.map((w) => retire(w, 'stop')))
+        // A reload's new generation too, while it starts: none of it may outlive the supervisor.
+        const all = new Set([...current, ...retiring, ...alive])
+        const clean = await Promise.all([...all].map((w) => retire(w, 'stop')))
         control?.close()
-        return { ok: codes.every((code) => code === 0) }
+        return { ok: clean.every(Boolean) }
       })()
       return stopping
     },

@@ -25,6 +25,8 @@ export interface Worker {
   readonly ready: Promise<void>
   /** Resolves with the exit code (null when killed by a signal) once the process is gone. */
   readonly exited: Promise<number | null>
+  /** The signal that ended it, once `exited` has resolved; null when it exited with a code. */
+  readonly signal: NodeJS.Signals | null
   /**
    * Asks the worker to drain and exit, once; kills it if it is still alive after `killAfter` ms.
    * Resolves with its exit code.
@@ -76,8 +78,10 @@ export function spawnWorker(options: SpawnOptions): Worker {
     detached: true,
   })
   let state: WorkerState = 'starting'
-  const exited = once(child, 'exit').then(([code]) => {
+  let exitSignal: NodeJS.Signals | null = null
+  const exited = once(child, 'exit').then(([code, signal]) => {
     state = 'exited'
+    exitSignal = signal as NodeJS.Signals | null
     return code as number | null
   })
   const ready = new Promise<void>((resolve, reject) => {
@@ -124,6 +128,9 @@ export function spawnWorker(options: SpawnOptions): Worker {
     },
     get killed() {
       return killed
+    },
+    get signal() {
+      return exitSignal
     },
     ready,
     exited,

@@ -8,7 +8,7 @@ import {
   testCertificate,
 } from '@lameduck/test-utils'
 import { describe, expect, it } from 'vitest'
-import { runSupervisor, text } from './run.js'
+import { runSupervisor, startSupervisor, text } from './run.js'
 
 /** A request that takes 1.5 s, on its own connection, so it spans a reload. */
 const slow = (port: number) => text(port, '/slow')
@@ -190,12 +190,57 @@ describe('lameduck run: around the supervisor', { timeout: 20_000 }, () => {
     await workerGone
   })
 
+  it('a worker whose supervisor vanished while it was starting drains and exits once ready', async () => {
+    const sup = startSupervisor('ready-once-orphaned')
+    const exited = sup.line(/^app: exit/)
+    const workerGone = once(sup.process.stderr!, 'close')
+    await sup.line(/^app: checking readiness/)
+    sup.process.kill('SIGKILL')
+    await sup.exit
+    expect(await exited, sup.log.join('\n')).toBe('app: exit 0')
+    await workerGone
+  })
+
   it('takes its socket from systemd socket activation (LISTEN_FDS) when given one', async () => {
     const sup = await runSupervisor('v1', [], { activate: true })
     expect(await text(sup.port)).toBe('v1')
     expect(sup.log.find((line) => line.startsWith('lameduck: serving'))).toContain(
       `"port":${sup.port}`,
     )
+  })
+})
+
+describe('lameduck run: a stop while a worker is starting', { timeout: 20_000 }, () => {
+  // A worker that never served and dies of the stop's SIGTERM is a clean stop; one that exits 1 of
+  // its own accord on the way is not.
+  it.each([
+    { version: 'slow-start', code: 0 },
+    { version: 'crash-while-starting', code: 1 },
+  ])('a stop while a respawned worker ($version) loads exits $code', async ({ version, code }) => {
+    const sup = await runSupervisor('v1')
+    const first = Number(await text(sup.port, '/pid'))
+    sup.setVersion(version)
+    const loading = sup.line(/^app: loading/)
+    process.kill(first, 'SIGKILL')
+    await loading
+    sup.process.kill('SIGTERM')
+    expect(await sup.exit, sup.log.join('\n')).toBe(code)
+    const stoppedWhileStarting = sup.log.some((line) => /stopped while starting/.test(line))
+    expect(stoppedWhileStarting).toBe(code === 0)
+  })
+
+  it("stops a reload's new generation still starting, with the old one drained: exit 0", async () => {
+    const sup = await runSupervisor('v1')
+    sup.setVersion('slow-start')
+    const loading = sup.line(/^app: loading/)
+    const workersGone = once(sup.process.stderr!, 'close')
+    sup.process.kill('SIGHUP')
+    await loading
+    sup.process.kill('SIGTERM')
+    expect(await sup.exit, sup.log.join('\n')).toBe(0)
+    expect(sup.log.some((line) => /reload failed/.test(line))).toBe(false)
+    // No worker of either generation outlives the supervisor.
+    await workersGone
   })
 })
 

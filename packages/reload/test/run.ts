@@ -11,9 +11,13 @@ import { bindSockets } from '../src/sockets.js'
 
 const cli = fileURLToPath(new URL('../dist/cli.mjs', import.meta.url))
 
-export interface Running {
-  process: ChildProcess
+export interface Running extends Started {
   port: number
+}
+
+/** A supervisor that may not serve yet. */
+export interface Started {
+  process: ChildProcess
   /** Writes the version the next generation of the app reads at start-up. */
   setVersion(version: string): void
   /** The port of the socket handed over by socket activation, when `activate` was given. */
@@ -36,13 +40,33 @@ export interface Running {
 export async function runSupervisor(
   version: string,
   flags: string[] = [],
-  {
-    activate = false,
-    app = 'app.mjs',
-    env: extraEnv = {},
-    watch = false,
-  }: { activate?: boolean; app?: string; env?: Record<string, string>; watch?: boolean } = {},
+  options: SupervisorOptions = {},
 ): Promise<Running> {
+  const started = startSupervisor(version, flags, options)
+  const port = await new Promise<number>((resolve, reject) => {
+    started.line(/^lameduck: serving /).then((line) => {
+      resolve(JSON.parse(line.slice('lameduck: serving '.length)).listening[0].port)
+    })
+    started.exit.then((code) =>
+      reject(new Error(`lameduck run exited with ${code}:\n${started.log.join('\n')}`)),
+    )
+  })
+  return { ...started, port }
+}
+
+interface SupervisorOptions {
+  activate?: boolean
+  app?: string
+  env?: Record<string, string>
+  watch?: boolean
+}
+
+/** As `runSupervisor()`, without waiting for the first generation to serve. */
+export function startSupervisor(
+  version: string,
+  flags: string[] = [],
+  { activate = false, app = 'app.mjs', env: extraEnv = {}, watch = false }: SupervisorOptions = {},
+): Started {
   const entry = fileURLToPath(new URL(`./fixtures/${app}`, import.meta.url))
   const dir = mkdtempSync(join(tmpdir(), 'lameduck-test-'))
   const versionFile = join(dir, 'version')
@@ -85,21 +109,15 @@ export async function runSupervisor(
   })
   const log: string[] = []
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = []
-  const port = await new Promise<number>((resolve, reject) => {
-    createInterface({ input: child.stderr! }).on('line', (line) => {
-      log.push(line)
-      for (const waiter of waiters.filter((w) => w.pattern.test(line))) {
-        waiters.splice(waiters.indexOf(waiter), 1)
-        waiter.resolve(line)
-      }
-      const serving = /^lameduck: serving (.*)$/.exec(line)
-      if (serving) resolve(JSON.parse(serving[1]!).listening[0].port)
-    })
-    exit.then((code) => reject(new Error(`lameduck run exited with ${code}:\n${log.join('\n')}`)))
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    log.push(line)
+    for (const waiter of waiters.filter((w) => w.pattern.test(line))) {
+      waiters.splice(waiters.indexOf(waiter), 1)
+      waiter.resolve(line)
+    }
   })
   return {
     process: child,
-    port,
     ...(activatedPort === undefined ? {} : { activatedPort }),
     setVersion,
     log,

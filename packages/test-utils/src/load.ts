@@ -35,7 +35,10 @@ export interface LoadResult {
 export interface Load {
   /** Resolves when every loop has ended: refused by a closed server, or stopped. */
   readonly done: Promise<LoadResult>
-  /** Resolves once `count` more requests have been answered, so a test paces on the load itself. */
+  /**
+   * Resolves once `count` more requests have been answered, so a test paces on the load itself;
+   * rejects if the load ends first (`maxDuration`), rather than leaving the test to its timeout.
+   */
   answered(count: number): Promise<void>
   stop(): Promise<LoadResult>
 }
@@ -49,7 +52,7 @@ export function keepAliveLoad(options: LoadOptions): Load {
     client === 'undici' ? undiciSender(port, connections, tls) : agentSender(port, connections, tls)
   let stopped = false
   let answered = 0
-  const waiters: { at: number; resolve: () => void }[] = []
+  const waiters: { at: number; resolve: () => void; reject: (error: Error) => void }[] = []
   const onAnswer = () => {
     answered++
     for (const waiter of waiters.filter((w) => w.at <= answered)) {
@@ -84,13 +87,22 @@ export function keepAliveLoad(options: LoadOptions): Load {
 
   const done = Promise.all(Array.from({ length: connections }, loop)).then(async () => {
     clearTimeout(timer)
+    for (const waiter of waiters.splice(0)) {
+      waiter.reject(
+        new Error(
+          `the load ended (maxDuration ${maxDuration} ms) after ${answered} answers, before ${waiter.at}`,
+        ),
+      )
+    }
     await send.close()
     return result
   })
   return {
     done,
     answered(count) {
-      return new Promise((resolve) => waiters.push({ at: answered + count, resolve }))
+      return new Promise((resolve, reject) =>
+        waiters.push({ at: answered + count, resolve, reject }),
+      )
     },
     stop() {
       stopped = true
