@@ -14,6 +14,7 @@ export type Framework =
   | 'koa'
   | 'hono'
   | 'hono+mw'
+  | 'hono+ldmw'
   | 'nestjs'
   | 'next'
   | 'h2'
