@@ -1,21 +1,14 @@
 import { EventEmitter, once } from 'node:events'
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { closeWebSocketsOnDrain, type Lameduck, lameduck } from '@lameduck/core'
-import { RawClient } from '@lameduck/test-utils'
+import { listenForTest, RawClient } from '@lameduck/test-utils'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { WebSocket, WebSocketServer } from 'ws'
 
 async function listen(server: Server, options = {}) {
   const ld = lameduck({ signals: false, idleGrace: 20, ...options })
   ld.attach(server)
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  onTestFinished(() => {
-    server.closeAllConnections()
-    if (server.listening) server.close()
-  })
-  return { ld, port: (server.address() as AddressInfo).port }
+  return { ld, port: await listenForTest(server) }
 }
 
 /** Server-sent events: a first event at once, then silence until the drain ends the stream. */

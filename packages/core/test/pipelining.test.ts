@@ -4,11 +4,9 @@
 // answer. `Connection: close` goes on the last request read while its answer is still to be
 // written; an answer written while it waited behind a slower one keeps keep-alive, and its socket
 // is closed as idle once that answer is out.
-import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { lameduck } from '@lameduck/core'
-import { RawClient, type RawResponse } from '@lameduck/test-utils'
+import { listenForTest, RawClient, type RawResponse } from '@lameduck/test-utils'
 import { describe, expect, it, onTestFinished } from 'vitest'
 
 /**
@@ -28,13 +26,7 @@ async function pipelineServer() {
     else res.end(id)
   })
   ld.attach(server)
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  onTestFinished(() => {
-    server.closeAllConnections()
-    if (server.listening) server.close()
-  })
-  const raw = await RawClient.connect((server.address() as AddressInfo).port)
+  const raw = await RawClient.connect(await listenForTest(server))
   onTestFinished(() => raw.close())
   return {
     ld,

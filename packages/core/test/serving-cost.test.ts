@@ -2,11 +2,9 @@
 // emits per request or connection, and none on the request, response or socket. Listeners are the
 // only way code runs for a request, so counting them is counting lameduck's calls.
 import type { EventEmitter } from 'node:events'
-import { once } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { lameduck } from '@lameduck/core'
-import { RawClient } from '@lameduck/test-utils'
+import { listenForTest, RawClient } from '@lameduck/test-utils'
 import { describe, expect, it, onTestFinished } from 'vitest'
 
 const PER_REQUEST_EVENTS = ['request', 'connection', 'checkContinue', 'checkExpectation']
@@ -33,13 +31,7 @@ async function listenersPerRequest(attach: (server: Server) => void) {
   }
   const server = createServer(app)
   attach(server)
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  onTestFinished(() => {
-    server.closeAllConnections()
-    if (server.listening) server.close()
-  })
-  const raw = await RawClient.connect((server.address() as AddressInfo).port)
+  const raw = await RawClient.connect(await listenForTest(server))
   onTestFinished(() => raw.close())
   for (let i = 0; i < 3; i++) expect((await raw.request('GET', '/')).status).toBe(200)
   return { seen, server, app, raw }

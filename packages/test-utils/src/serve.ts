@@ -2,6 +2,7 @@ import { once } from 'node:events'
 import type { Server } from 'node:http'
 import type { Server as HttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { onTestFinished } from 'vitest'
 import type { ContractApp, ContractReport } from './contract.js'
 
 /**
@@ -24,4 +25,18 @@ export async function serveContract(
       if (server.listening) await new Promise((resolve) => server.close(resolve))
     },
   }
+}
+
+/**
+ * Listens on 127.0.0.1 and a free port for one test, and closes the server and every connection
+ * when the test finishes; resolves with the port.
+ */
+export async function listenForTest(server: Server | HttpsServer): Promise<number> {
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  onTestFinished(() => {
+    server.closeAllConnections()
+    if (server.listening) server.close()
+  })
+  return (server.address() as AddressInfo).port
 }
