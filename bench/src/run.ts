@@ -210,6 +210,28 @@ if (want('reload')) {
       '≥ 0.95',
     ]),
   )
+  const steady = await steadyLoad()
+  const rows: (string | number)[][] = [
+    [
+      'lameduck run, no reload',
+      'steady',
+      steady.requests,
+      0,
+      Math.round(steady.rate),
+      steady.p99,
+      '',
+      'v1',
+    ],
+  ]
+  rows.push(...(await reloadRows(['lameduck run', 'pm2 + lameduck', 'pm2 + server.close()'])))
+  table(
+    'Reloads during 10 s of autocannon -c 50 keep-alive: lameduck run vs PM2 7 cluster mode (wait_ready), same app',
+    RELOAD_HEAD,
+    rows,
+  )
+}
+
+if (want('reload-start')) {
   const start = await reloadBesideStart(10)
   table(
     `Reload beside the app's own start (${start.rounds} of each, alternating): SIGHUP to \`lameduck run\` until the new generation answers, and \`node app.mjs\` until its first answer (GET / on a new connection every ms)`,
@@ -231,25 +253,6 @@ if (want('reload')) {
         '< 30 ms',
       ],
     ],
-  )
-  const steady = await steadyLoad()
-  const rows: (string | number)[][] = [
-    [
-      'lameduck run, no reload',
-      'steady',
-      steady.requests,
-      0,
-      Math.round(steady.rate),
-      steady.p99,
-      '',
-      'v1',
-    ],
-  ]
-  rows.push(...(await reloadRows(['lameduck run', 'pm2 + lameduck', 'pm2 + server.close()'])))
-  table(
-    'Reloads during 10 s of autocannon -c 50 keep-alive: lameduck run vs PM2 7 cluster mode (wait_ready), same app',
-    RELOAD_HEAD,
-    rows,
   )
 }
 
