@@ -14,6 +14,7 @@ export type Framework =
   | 'koa'
   | 'hono'
   | 'hono+mw'
+  | 'hono+ldmw'
   | 'nestjs'
   | 'next'
   | 'h2'
@@ -76,7 +77,16 @@ export async function startServer(
       ? { execArgv }
       : { execPath: 'taskset', execArgv: ['-c', `${cpu}`, process.execPath, ...execArgv] },
   )
-  const [{ port }] = (await once(child, 'message')) as [{ port: number }]
+  // A server that fails to start exits without a word (the frameworks' loggers are off): say so
+  // rather than wait for its port forever.
+  const port = await new Promise<number>((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`server.mjs ${mode} exited (${code})`))
+    child.once('exit', onExit)
+    child.once('message', (message: { port: number }) => {
+      child.off('exit', onExit)
+      resolve(message.port)
+    })
+  })
   return {
     port,
     ask: ipcAsk(child),

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, writeFileSync } from 'node:fs'
+import { get } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -9,6 +10,7 @@ import { freePort, median } from '@lameduck/test-utils'
 import autocannon from 'autocannon'
 import { recordAutocannon } from './charts/timeline.js'
 import { round } from './harness.js'
+import { wrk } from './shared-cpu.js'
 
 const app = fileURLToPath(new URL('./app.mjs', import.meta.url))
 const cli = fileURLToPath(new URL('../node_modules/@lameduck/reload/dist/cli.mjs', import.meta.url))
@@ -60,13 +62,10 @@ function newVersionFile(): string {
   return file
 }
 
-const cannon = (port: number, seconds: number, close: boolean) =>
-  autocannon({
-    url: `http://127.0.0.1:${port}/`,
-    connections: 50,
-    duration: seconds,
-    ...(close ? { headers: { connection: 'close' } } : {}),
-  })
+// The reload tables count failed requests and chart them over time, which autocannon reports
+// request by request; their throughput figures are beside the point (the wrk tables give those).
+const cannon = (port: number, seconds: number) =>
+  autocannon({ url: `http://127.0.0.1:${port}/`, connections: 50, duration: seconds })
 
 /** Throughput under `lameduck run` (1 worker) / the bare app, alternating, per connection mode. */
 export async function supervisorOverhead(rounds: number, seconds: number) {
@@ -77,10 +76,10 @@ export async function supervisorOverhead(rounds: number, seconds: number) {
       const order = i % 2 === 0 ? [false, true] : [true, false]
       for (const supervised of order) {
         const running = await start(supervised)
-        const result = await cannon(running.port, seconds, close)
+        const requests = await wrk(running.port, seconds, close ? ['connection: close'] : [])
         await running.stop()
-        // The first pair warms the load generator up and is discarded.
-        if (i > 0) rate[supervised ? 'supervised' : 'bare'].push(result.requests.average)
+        // The first pair warms up and is discarded.
+        if (i > 0) rate[supervised ? 'supervised' : 'bare'].push(requests / seconds)
       }
     }
     rows.push({
@@ -187,7 +186,7 @@ export async function reloadUnderLoad(reloader: Reloader, versions: string[]) {
       : reloader === 'stop and start'
         ? await stopAndStart()
         : await pm2(reloader === 'pm2 + lameduck')
-  const load = cannon(target.port, 10, false)
+  const load = cannon(target.port, 10)
   const recording = recordAutocannon(load)
   const reloads: string[] = []
   for (const version of versions) {
@@ -218,7 +217,7 @@ export async function reloadUnderLoad(reloader: Reloader, versions: string[]) {
 /** The same load without reloads, for the steady-state figures. */
 export async function steadyLoad() {
   const running = await start(true)
-  const result = await cannon(running.port, 10, false)
+  const result = await cannon(running.port, 10)
   await running.stop()
   return { p99: result.latency.p99, rate: result.requests.average, requests: result.requests.total }
 }
@@ -263,4 +262,73 @@ export async function reloadRows(
     }
   }
   return rows
+}
+
+/**
+ * Asks `GET /` on a new connection each time, until the answer is `version`: ms from `since`.
+ * The same polling for both sides of a comparison, so its cost (about a millisecond a try, the
+ * refused connects of a process still starting included) is alike on both.
+ */
+async function answeredAfter(port: number, version: string, since: number): Promise<number> {
+  for (;;) {
+    const body = await new Promise<string | undefined>((resolve) => {
+      const req = get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          text += chunk
+        })
+        res.on('end', () => resolve(text))
+        res.on('error', () => resolve(undefined))
+      })
+      req.on('error', () => resolve(undefined))
+    })
+    if (body === version) return performance.now() - since
+    await new Promise((resolve) => setTimeout(resolve, 1))
+  }
+}
+
+/**
+ * `lameduck run`'s reload (SIGHUP to the supervisor until the new generation answers) beside the
+ * same app's own start (`node app.mjs` until its first answer), alternating, `rounds` of each.
+ */
+export async function reloadBesideStart(rounds: number) {
+  const reload: number[] = []
+  const bare: number[] = []
+  const supervised = await start(true)
+  try {
+    for (let i = 0; i < rounds; i++) {
+      for (const side of i % 2 === 0 ? ['reload', 'bare'] : ['bare', 'reload']) {
+        const version = `v${i + 2}-${side}`
+        if (side === 'reload') {
+          supervised.setVersion(version)
+          const since = performance.now()
+          supervised.child.kill('SIGHUP')
+          reload.push(await answeredAfter(supervised.port, version, since))
+        } else {
+          const versionFile = newVersionFile()
+          writeFileSync(versionFile, version)
+          const port = await freePort()
+          const since = performance.now()
+          const child = spawn(process.execPath, [app], {
+            env: { ...process.env, APP_VERSION_FILE: versionFile, PORT: String(port) },
+            stdio: 'ignore',
+          })
+          bare.push(await answeredAfter(port, version, since))
+          child.kill('SIGTERM')
+          await once(child, 'exit')
+        }
+      }
+    }
+  } finally {
+    await supervised.stop()
+  }
+  return {
+    rounds,
+    reload: round(median(reload)),
+    bare: round(median(bare)),
+    gap: round(median(reload.map((ms, i) => ms - bare[i]!))),
+    reloadRange: [round(Math.min(...reload)), round(Math.max(...reload))],
+    bareRange: [round(Math.min(...bare)), round(Math.max(...bare))],
+  }
 }

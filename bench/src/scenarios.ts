@@ -2,9 +2,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { lameduck } from '@lameduck/core'
 import { type LoadClient, median, percentile, RawClient } from '@lameduck/test-utils'
-import autocannon from 'autocannon'
 import {
-  alternatePairs,
   idleSockets,
   type Mode,
   round,
@@ -12,25 +10,6 @@ import {
   startServer,
   type Variant,
 } from './harness.js'
-
-/** Keep-alive throughput and server CPU per request, lameduck attached vs bare. */
-export function throughput(rounds: number, seconds: number) {
-  return alternatePairs(rounds, async (variant) => {
-    const server = await startServer(variant)
-    const before = await server.ask('cpu')
-    const result = await autocannon({
-      url: `http://127.0.0.1:${server.port}/`,
-      connections: 50,
-      duration: seconds,
-    })
-    const after = await server.ask('cpu')
-    await server.stop()
-    return {
-      rate: result.requests.average,
-      cpu: (after.micros - before.micros) / result.requests.total,
-    }
-  })
-}
 
 /** Heap bytes per idle keep-alive socket above bare Node's, alternating A B A B. */
 export async function memory(rounds: number, sockets: number) {
@@ -113,4 +92,37 @@ export async function lostUnderLoad(mode: Mode, client: LoadClient, idleGrace: n
   await Promise.race([shutdown, new Promise((resolve) => setTimeout(resolve, 100))])
   await server.stop()
   return { ok: result.ok, lost: result.lost.length, non2xx: result.non2xx }
+}
+
+/**
+ * `count` idle keep-alive sockets on a server: Node's own `server.close()` (which closes them
+ * with `closeIdleConnections()`) against lameduck's drain with `idleGrace: 0`, alternating, in
+ * fresh processes; time to close them all, and heap per socket while they are open.
+ */
+export async function idleAgainstNode(rounds: number, count: number) {
+  const ms: Record<Variant, number[]> = { bare: [], lameduck: [] }
+  const heap: Record<Variant, number[]> = { bare: [], lameduck: [] }
+  for (let i = 0; i < rounds; i++) {
+    const order: Variant[] = i % 2 === 0 ? ['bare', 'lameduck'] : ['lameduck', 'bare']
+    for (const mode of order) {
+      const server = await startServer(mode, 0)
+      const before = await server.ask('heap')
+      const sockets = await idleSockets(server.port, count)
+      const after = await server.ask('heap')
+      const closed = Promise.all(sockets.map((s) => new Promise((r) => s.once('close', r))))
+      const shutdown = await server.ask('shutdown')
+      await closed
+      await server.stop()
+      ms[mode].push(shutdown.ms)
+      heap[mode].push((after.heap - before.heap) / count)
+    }
+  }
+  return {
+    count,
+    rounds,
+    ms: { bare: round(median(ms.bare)), lameduck: round(median(ms.lameduck)) },
+    ratio: round(median(ms.lameduck.map((t, i) => t / ms.bare[i]!)), 3),
+    heap: { bare: round(median(heap.bare)), lameduck: round(median(heap.lameduck)) },
+    extra: round(median(heap.lameduck) - median(heap.bare)),
+  }
 }

@@ -1,6 +1,6 @@
 // The server under measurement, in its own process so the load generator does not share its CPU
 // or heap. argv: mode and idleGrace. Modes: bare and lameduck (node:http), and
-// <framework>-bare / <framework>-lameduck for fastify, express, koa, hono, hono+mw, nestjs, next
+// <framework>-bare / <framework>-lameduck for fastify, express, koa, hono, hono+mw, hono+ldmw, nestjs, next
 // and h2 (node:http2), and ws-lameduck (a WebSocket server). Answers the harness over IPC (ipc.mjs).
 import { createServer } from 'node:http'
 import { lameduck } from '@lameduck/core'
@@ -68,12 +68,14 @@ async function start() {
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
     return { server, shutdown: () => adapter?.shutdown() ?? new Promise((r) => server.close(r)) }
   }
-  if (framework === 'hono' || framework === 'hono+mw') {
+  if (framework.startsWith('hono')) {
     const { serve } = await import('@hono/node-server')
     const { Hono } = await import('hono')
     const ld = withLameduck ? (await import('@lameduck/hono')).lameduck(options) : undefined
     const app = new Hono()
-    if (ld) app.use(ld.middleware())
+    // hono+ldmw: lameduck's health routes as a first middleware; otherwise through the router.
+    if (ld && framework === 'hono+ldmw') app.use(ld.middleware())
+    else ld?.routes(app)
     // hono+mw: the app has a middleware of its own (a pass-through, where a logger or CORS would
     // be), so with or without lameduck's, Hono runs its middleware chain, not its one-handler path.
     if (framework === 'hono+mw') app.use((_c, next) => next())

@@ -105,11 +105,22 @@ async function round(
     : { lameduck: served(0), bare: served(1) }
 }
 
-/** wrk, one thread, 50 keep-alive connections of GET / for `seconds`: the requests answered. */
-async function wrk(port: number, seconds: number): Promise<number> {
+/**
+ * wrk, one thread, 50 keep-alive connections of GET / for `seconds` (with `headers`, each
+ * `name: value`): the requests answered.
+ */
+export async function wrk(port: number, seconds: number, headers: string[] = []): Promise<number> {
   // Next answers a few hundred a second on half a CPU, so some of 50 waiting take over wrk's
   // default 2 s timeout; past 10 s, something is wrong.
-  const args = ['-t1', '-c50', '--timeout', '10s', `-d${seconds}s`, `http://127.0.0.1:${port}/`]
+  const args = [
+    '-t1',
+    '-c50',
+    '--timeout',
+    '10s',
+    `-d${seconds}s`,
+    ...headers.flatMap((header) => ['-H', header]),
+    `http://127.0.0.1:${port}/`,
+  ]
   const child = pinned
     ? spawn('taskset', ['-c', `${LOAD_CPU}`, 'wrk', ...args])
     : spawn('wrk', args)

@@ -1,4 +1,4 @@
-// Hono with @lameduck/hono: mount the middleware first, attach the server serve() returns.
+// Hono with @lameduck/hono: the health routes through Hono's router, attach the server serve() returns.
 import { serve } from '@hono/node-server'
 import { lameduck } from '@lameduck/hono'
 import { Hono } from 'hono'
@@ -6,8 +6,7 @@ import { Hono } from 'hono'
 const ld = lameduck({ timeout: 10_000 })
 ld.onShutdown('database', () => console.log('closing the database pool'))
 
-const app = new Hono()
-app.use(ld.middleware()) // /healthz and /readyz, before anything else
+const app = ld.routes(new Hono()) // GET /healthz and /readyz
 app.get('/', (c) => c.text('hello from hono\n'))
 
 const port = Number(process.env.PORT ?? 3000)

@@ -1,7 +1,11 @@
 // `@lameduck/core/adapter`: what framework adapters build on, kept out of the root export that
 // applications import. The `lameduck run` supervisor's own protocol is `@lameduck/core/worker`.
 export { delegateWorkerExit, exitAfterShutdown } from './handle-registry.js'
-export { type HealthMiddlewareHandle, withHealthMiddleware } from './health-middleware.js'
+export {
+  type HealthMiddlewareHandle,
+  withHealthMiddleware,
+  withHealthRoutes,
+} from './health-middleware.js'
 export { failureLogger, silentLogger } from './logger.js'
 export { validateDuration, validateLogger } from './options.js'
 export {

@@ -33,9 +33,9 @@ export interface ConnectionTracker {
 
 /**
  * Drains one server: marks responses `Connection: close`, and closes each socket as soon as no
- * request can be lost by doing so. While serving it costs one listener call per request, and
- * nothing per plain HTTP connection: Node's own connection list and active response are read at
- * drain time. What Node's list does not hold is kept here (side-sockets.ts): each upgraded or
+ * request can be lost by doing so. While serving it costs nothing per request and nothing per
+ * plain HTTP connection: Node's own connection list, each socket's active response and last
+ * request are read when the drain starts, and the 'request' listener is added only then. What Node's list does not hold is kept here (side-sockets.ts): each upgraded or
  * CONNECT socket until it closes, and on a TLS server each socket until its handshake completes,
  * with a Set entry and a 'close' listener.
  */
@@ -58,10 +58,10 @@ export function trackConnections(server: AttachableServer): ConnectionTracker {
   })
   const sessions = isHttp2Server(server) ? trackSessions(server, counts) : undefined
   const unfollow = followServerEvents(server, {
-    request: marker.onRequest,
     upgrade: side.onDetached,
     connect: side.onDetached,
   })
+  let unfollowRequests: (() => void) | undefined
 
   /** The HTTP/1 connections in Node's list that are not the app's since an upgrade. */
   function connections(): Socket[] {
@@ -81,6 +81,8 @@ export function trackConnections(server: AttachableServer): ConnectionTracker {
         else server.once('close', onClosed)
       })
       sessions?.drain(goodbyes)
+      // Requests that arrive from now on; those already read are found on their sockets.
+      unfollowRequests = followServerEvents(server, { request: marker.onRequest })
       marker.drain(idle, connections())
       return closed
     },
@@ -98,6 +100,7 @@ export function trackConnections(server: AttachableServer): ConnectionTracker {
       sessions?.release()
       idle?.stop()
       unfollow()
+      unfollowRequests?.()
       side.release()
       stopConnectionsChecker(server)
     },

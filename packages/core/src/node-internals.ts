@@ -17,6 +17,7 @@ export const NODE_FIELDS = Object.freeze({
   connections: 'http.server.connections',
   connectionsChecker: 'http.server.connectionsCheckingInterval',
   activeResponse: '_httpMessage',
+  lastRequest: 'parser',
   tlsParent: '_parent',
   sessionState: 'state',
   connectionCount: '_connections',
@@ -61,6 +62,16 @@ export function httpConnections(server: NetServer): Socket[] {
  */
 export function activeResponse(socket: Socket): ServerResponse | undefined {
   return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined
+}
+
+/**
+ * The last request Node's parser read on this socket, while its response has not finished:
+ * when it is not the active response's, pipelined requests wait behind that response.
+ */
+export function lastRequest(socket: Socket): IncomingMessage | undefined {
+  const parser = (socket as Socket & { parser?: { incoming?: IncomingMessage | null } | null })
+    .parser
+  return parser?.incoming ?? undefined
 }
 
 /** The TCP socket a TLS socket was wrapped around by `tls.Server`. */
@@ -185,6 +196,26 @@ export const PROBES: readonly Probe[] = [
       res.detachSocket(socket)
       socket.destroy()
       return assigned && activeResponse(socket) === undefined
+    },
+  },
+  {
+    // A connection handed to the server by hand, with no handle: Node parses what the socket
+    // emits as data, synchronously.
+    feature: 'http',
+    field: 'lastRequest',
+    name: 'net.Socket.parser.incoming',
+    holds() {
+      const server = new HttpServer()
+      const requests: IncomingMessage[] = []
+      server.on('request', (req: IncomingMessage) => requests.push(req))
+      const socket = new Socket()
+      try {
+        server.emit('connection', socket)
+        socket.emit('data', Buffer.from('GET / HTTP/1.1\r\nHost: probe\r\n\r\n'))
+        return requests.length === 1 && lastRequest(socket) === requests[0]
+      } finally {
+        socket.destroy()
+      }
     },
   },
   {

@@ -3,20 +3,14 @@ import { createServer, type Server } from 'node:http'
 import { connect, createServer as createHttp2Server, type Http2Server } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { closeWebSocketsOnDrain, type Lameduck, lameduck } from '@lameduck/core'
-import { RawClient } from '@lameduck/test-utils'
+import { listenForTest, RawClient } from '@lameduck/test-utils'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { WebSocket, WebSocketServer } from 'ws'
 
 async function listen(server: Server | Http2Server, options = {}) {
   const ld = lameduck({ signals: false, idleGrace: 20, ...options })
   ld.attach(server)
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  onTestFinished(() => {
-    if ('closeAllConnections' in server) server.closeAllConnections()
-    if (server.listening) server.close()
-  })
-  return { ld, port: (server.address() as AddressInfo).port }
+  return { ld, port: await listenForTest(server) }
 }
 
 /**

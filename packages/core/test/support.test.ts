@@ -64,6 +64,8 @@ function whereNodeKeeps(field: Field): { owner: object; key: string | symbol } {
       return { owner: HttpServer.prototype, key: symbolOf(listeningServer(), NODE_FIELDS[field]) }
     case 'activeResponse':
       return { owner: Socket.prototype, key: NODE_FIELDS.activeResponse }
+    case 'lastRequest':
+      return { owner: Socket.prototype, key: NODE_FIELDS.lastRequest }
     case 'tlsParent':
       return { owner: TLSSocket.prototype, key: NODE_FIELDS.tlsParent }
     case 'connectionCount':

@@ -2,7 +2,9 @@ import { EventEmitter, once } from 'node:events'
 import { connect, createSecureServer } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
+import { lameduck } from '@lameduck/hono'
 import { keepAliveLoad, sigtermDuring, startFixture, testCertificate } from '@lameduck/test-utils'
+import { Hono } from 'hono'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { honoApp } from './app.js'
 
@@ -28,6 +30,31 @@ describe('@lameduck/hono', () => {
     ])
     expect((await app.request('/healthz')).status).toBe(200)
     await done
+  })
+
+  it('registers the health routes through Hono’s router with routes(app), leaving the rest to it', async () => {
+    const ld = lameduck({ signals: false, readiness: { path: '/ready' } })
+    const app = new Hono()
+    expect(ld.routes(app)).toBe(app)
+    app.get('/', (c) => c.text('hello'))
+    // Hono's router, not a middleware: nothing runs in front of the app's own routes.
+    expect(app.routes.map((r) => [r.method, r.path])).toEqual([
+      ['GET', '/healthz'],
+      ['GET', '/ready'],
+      ['GET', '/'],
+    ])
+    const health = await app.request('/healthz')
+    expect([health.status, await health.json()]).toEqual([200, { status: 'ok', state: 'serving' }])
+    const head = await app.request('/ready', { method: 'HEAD' })
+    expect([head.status, head.headers.get('cache-control')]).toEqual([200, 'no-store'])
+    expect((await app.request('/')).status).toBe(200)
+    expect((await app.request('/readyz')).status).toBe(404)
+    const done = ld.shutdown()
+    expect((await app.request('/ready')).status).toBe(503)
+    await done
+    expect(() => ld.routes(undefined as never)).toThrow(
+      expect.objectContaining({ code: 'LAMEDUCK_ERR_INVALID_OPTION', option: 'routes(app)' }),
+    )
   })
 
   it('reports a failing readiness check with 503', async () => {

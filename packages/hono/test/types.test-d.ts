@@ -11,6 +11,10 @@ describe('@lameduck/hono types', () => {
     expectTypeOf(ld).toExtend<Lameduck>()
     const app = new Hono().use(ld.middleware())
     expectTypeOf(ld.attach).toBeCallableWith(serve({ fetch: app.fetch }))
+    const routed = new Hono<{ Variables: { user: string } }>()
+    expectTypeOf(ld.routes(routed)).toEqualTypeOf(routed)
+    // @ts-expect-error an app with get(path, handler)
+    ld.routes({})
     // @ts-expect-error readiness takes false, a path or { path }
     lameduck({ readiness: true })
   })

@@ -45,7 +45,7 @@ export {
   RawClient,
   type RawResponse,
 } from './raw-client.js'
-export { serveContract } from './serve.js'
+export { listenForTest, serveContract } from './serve.js'
 export {
   type Datagram,
   isDatagram,
