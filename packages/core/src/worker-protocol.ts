@@ -28,6 +28,8 @@ export const WORKER_MESSAGE = Object.freeze({
   failed: 'failed',
   /** Supervisor to worker: drain and exit. */
   drain: 'drain',
+  /** Worker to supervisor, on a reload's drain: its listener is closed, it accepts no more. */
+  closed: 'closed',
   /** Worker to supervisor: this worker would run the singleton `name` (see singletons.ts). */
   acquire: 'acquire',
   /** Supervisor to worker: the singleton `name` is this worker's to run, and no one else's. */
@@ -49,6 +51,11 @@ export interface DrainRequest {
   reason: 'reload' | 'stop'
 }
 
+/** A reload's drained worker accepts no more connections; its drain goes on. */
+export interface ListenerClosed {
+  lameduck: typeof WORKER_MESSAGE.closed
+}
+
 /** The lease on one singleton, asked for, handed out or given back. */
 export interface LeaseMessage {
   lameduck:
@@ -68,6 +75,10 @@ export function isWorkerReport(message: unknown): message is WorkerReport {
 
 export function isDrainRequest(message: unknown): message is DrainRequest {
   return (message as { lameduck?: unknown } | null)?.lameduck === WORKER_MESSAGE.drain
+}
+
+export function isListenerClosed(message: unknown): message is ListenerClosed {
+  return (message as { lameduck?: unknown } | null)?.lameduck === WORKER_MESSAGE.closed
 }
 
 export function isLeaseMessage(message: unknown): message is LeaseMessage {
@@ -161,7 +172,9 @@ export async function listenAsWorker(
  * read the first, nothing keeps it alive until the second) is an 'error' event on `process`, which
  * kills the worker before it could drain. A parent that is gone is handled by 'disconnect'.
  */
-export function sendToParent(message: WorkerReport | LeaseMessage | typeof PM2_READY): void {
+export function sendToParent(
+  message: WorkerReport | ListenerClosed | LeaseMessage | typeof PM2_READY,
+): void {
   if (process.connected) process.send?.(message, undefined, undefined, () => {})
 }
 
@@ -179,7 +192,12 @@ function followSupervisor(target: WorkerTarget): void {
     target.stop(reason, delay === undefined ? {} : { delay })
   process.on('message', (message: unknown) => {
     if (!isDrainRequest(message)) return
-    drain(`supervisor: ${message.reason}`, message.reason === 'reload' ? 0 : undefined)
+    if (message.reason === 'reload') {
+      // With no delay the listener closes as the drain starts (a socket from an fd closes at
+      // once), so the supervisor can say the reload is done: later connections reach new code.
+      drain('supervisor: reload', 0)
+      sendToParent({ lameduck: WORKER_MESSAGE.closed })
+    } else drain(`supervisor: ${message.reason}`)
   })
   // A supervisor that died while this worker was starting is gone before there is anyone to tell.
   if (!process.connected) {

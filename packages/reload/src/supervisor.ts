@@ -10,6 +10,17 @@ import type { BoundSocket } from './sockets.js'
 import { watchPath } from './watch.js'
 import { spawnWorker, type Worker } from './worker.js'
 
+/** How long a reload waits for the old generation to say its listener is closed. */
+const CLOSE_WAIT_MS = 1_000
+
+function closedOrAfter(closed: Promise<void>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms)
+  })
+  return Promise.race([Promise.all(closed).then(() => {}), late]).finally(() => clearTimeout(timer))
+}
+
 export interface ReloadResult {
   ok: boolean
   /** The generation serving after the reload: the new one, or the old one after a rollback. */
@@ -215,16 +226,22 @@ export async function supervise(input: SuperviseOptions): Promise<Supervisor> {
       const next = await startGeneration()
       const old = current
       current = next
+      for (const worker of old) {
+        retiring.add(worker)
+        retire(worker, 'reload')
+      }
+      // Done once the old generation accepts no more, so that a client connecting after the
+      // reload returns reaches the new code; bounded, for a worker whose core does not say so.
+      await closedOrAfter(
+        old.map((w) => w.closed),
+        CLOSE_WAIT_MS,
+      )
       lastReload = { ok: true, generation, ms: elapsed() }
       const previous = old[0]?.generation
       logger.info(
         { ...lastReload, draining: old.map((w) => w.pid) },
         `lameduck: reloaded in ${lastReload.ms} ms: generation ${generation} serving, generation ${previous} draining`,
       )
-      for (const worker of old) {
-        retiring.add(worker)
-        retire(worker, 'reload')
-      }
       // Granted at once only the names no old worker holds; the others once released or exited.
       leases.grantFree()
     } catch (error) {

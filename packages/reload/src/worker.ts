@@ -6,6 +6,7 @@ import { WorkerFailedError } from '@lameduck/core'
 import {
   type DrainRequest,
   isLeaseMessage,
+  isListenerClosed,
   isWorkerReport,
   type LeaseMessage,
   WORKER_ENV,
@@ -27,6 +28,8 @@ export interface Worker {
   readonly exited: Promise<number | null>
   /** The signal that ended it, once `exited` has resolved; null when it exited with a code. */
   readonly signal: NodeJS.Signals | null
+  /** Resolves once a reload's drain has closed its listener (it says so), or it has exited. */
+  readonly closed: Promise<void>
   /**
    * Asks the worker to drain and exit, once; kills it if it is still alive after `killAfter` ms.
    * Resolves with its exit code.
@@ -118,6 +121,12 @@ export function spawnWorker(options: SpawnOptions): Worker {
   child.on('message', (message: unknown) => {
     if (isLeaseMessage(message)) options.onLease(worker, message)
   })
+  const closed = new Promise<void>((resolve) => {
+    child.on('message', (message: unknown) => {
+      if (isListenerClosed(message)) resolve()
+    })
+    exited.then(() => resolve())
+  })
   const worker: Worker = {
     get pid() {
       return child.pid
@@ -134,6 +143,7 @@ export function spawnWorker(options: SpawnOptions): Worker {
     },
     ready,
     exited,
+    closed,
     drain(reason, killAfter) {
       if (state === 'exited') return exited
       draining ??= (async () => {
