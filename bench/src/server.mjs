@@ -52,7 +52,7 @@ async function start() {
     let handler
     if (framework === 'express') {
       const app = (await import('express')).default()
-      if (adapter) app.use(adapter.middleware())
+      adapter?.routes(app)
       app.get('/', (_req, res) => res.send('ok'))
       handler = app
     } else {

@@ -1,7 +1,18 @@
+import { lameduck } from '@lameduck/express'
 import { sigtermDuring, startFixture } from '@lameduck/test-utils'
 import request from 'supertest'
 import { describe, expect, it } from 'vitest'
 import { expressApp, expressMajors } from './app.js'
+
+/** Where Express 5 (`router`) and 4 (`_router`) keep the app's layers. */
+interface Layer {
+  name: string
+  route?: { path: string }
+}
+interface RouterHolder {
+  router?: { stack: Layer[] }
+  _router?: { stack: Layer[] }
+}
 
 for (const [name, express] of Object.entries(expressMajors)) {
   describe(`@lameduck/express on ${name}`, () => {
@@ -22,6 +33,41 @@ for (const [name, express] of Object.entries(expressMajors)) {
       await request(app).get('/readyz').expect(503, { status: 'draining', state: 'draining' })
       await request(app).get('/healthz').expect(200, { status: 'ok', state: 'draining' })
       await done
+    })
+
+    it('registers the health routes through Express’s router with routes(app), leaving the rest to it', async () => {
+      const ld = lameduck({ signals: false, readiness: { path: '/ready' }, delay: 500 })
+      const app = express()
+      expect(ld.routes(app)).toBe(app)
+      app.get('/', (_req, res) => {
+        res.send('hello')
+      })
+      // Express 4 keeps its layers in _router, and throws on reading app.router.
+      const holder = app as unknown as RouterHolder
+      const stack = (holder._router ?? holder.router)?.stack ?? []
+      // Routes, not a middleware: a request for another path runs nothing of lameduck's.
+      expect(stack.filter((layer) => layer.route).map((layer) => layer.route?.path)).toEqual([
+        '/healthz',
+        '/ready',
+        '/',
+      ])
+      expect(stack.filter((layer) => !layer.route).map((layer) => layer.name)).toEqual(
+        name === 'express 4' ? ['query', 'expressInit'] : [],
+      )
+      await request(app).get('/healthz').expect(200, { status: 'ok', state: 'serving' })
+      await request(app).head('/ready').expect('cache-control', 'no-store').expect(200)
+      await request(app)
+        .get('/ready?probe=1')
+        .expect(200, { status: 'ready', state: 'serving', checks: {} })
+      await request(app).get('/').expect(200, 'hello')
+      await request(app).get('/readyz').expect(404)
+      await request(app).post('/healthz').expect(404)
+      const done = ld.shutdown()
+      await request(app).get('/ready').expect(503, { status: 'draining', state: 'draining' })
+      await done
+      expect(() => ld.routes(undefined as never)).toThrow(
+        expect.objectContaining({ code: 'LAMEDUCK_ERR_INVALID_OPTION', option: 'routes(app)' }),
+      )
     })
 
     it('reports a failing readiness check with 503', async () => {
