@@ -101,7 +101,11 @@ function sharedCpuRow(
     `${round(Math.min(...pairs.ratios), 3)}–${round(Math.max(...pairs.ratios), 3)}`,
     `**${round(pairs.ratio, 3)}**`,
     round(pairs.requestRatio, 3),
-    modes.bare === modes.lameduck ? '' : '≥ 0.99',
+    modes.bare === modes.lameduck
+      ? ''
+      : modes.lameduck === 'hono+ldmw-lameduck'
+        ? 'none: measured beside ld.routes(app)'
+        : '≥ 0.99',
   ]
 }
 

@@ -1,4 +1,4 @@
-// Express with @lameduck/express: mount the middleware first, attach the server.
+// Express with @lameduck/express: register the health routes first, attach the server.
 import { lameduck } from '@lameduck/express'
 import express from 'express'
 
@@ -6,7 +6,7 @@ const ld = lameduck({ timeout: 10_000 })
 ld.onShutdown('database', () => console.log('closing the database pool'))
 
 const app = express()
-app.use(ld.middleware()) // /healthz and /readyz, before anything else
+ld.routes(app) // GET /healthz and /readyz, before anything else
 app.get('/', (_req, res) => res.send('hello from express\n'))
 
 const server = app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {

@@ -60,6 +60,8 @@ for (const [name, express] of Object.entries(expressMajors)) {
         .get('/ready?probe=1')
         .expect(200, { status: 'ready', state: 'serving', checks: {} })
       await request(app).get('/').expect(200, 'hello')
+      // Express's own routing settings apply: case-insensitive, trailing slash allowed.
+      await request(app).get('/HEALTHZ/').expect(200)
       await request(app).get('/readyz').expect(404)
       await request(app).post('/healthz').expect(404)
       const done = ld.shutdown()
