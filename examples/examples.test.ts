@@ -43,6 +43,10 @@ describe('examples', { timeout: 20_000 }, () => {
       const child = await start(name)
       const response = await fetch(`http://127.0.0.1:${child.port}/`)
       expect((await response.text()).trim()).toBe(expected)
+      if (name !== 'node-http') {
+        const health = await fetch(`http://127.0.0.1:${child.port}/healthz`)
+        expect(health.status).toBe(200)
+      }
       await stop(child)
     })
   }
