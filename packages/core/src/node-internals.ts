@@ -214,10 +214,10 @@ export const PROBES: readonly Probe[] = [
         socket.emit('data', Buffer.from('GET / HTTP/1.1\r\nHost: probe\r\n\r\n'))
         return requests.length === 1 && lastRequest(socket) === requests[0]
       } finally {
-        // Let go of without the server's close listener: it would abort the probe's request, and
-        // that one aborted request changes what V8 has learnt of Node's stream objects, so eight
-        // of Node's stream functions were deoptimized in the app's first seconds under load
-        // (--trace-deopt). An app never aborts a request at startup; the probe should not either.
+        // Without the server's close listener, which would abort the probe's request: that one
+        // aborted request changed what V8 had learnt of Node's stream objects, and eight of
+        // Node's stream functions were deoptimized in the app's first seconds under load
+        // (--trace-deopt). An app aborts nothing at startup; the probe should not either.
         socket.removeAllListeners('close')
         socket.destroy()
       }
