@@ -1,7 +1,7 @@
 // Node keeps a few facts lameduck needs in private fields. Every read of one lives here, each has
 // a probe below that support.ts runs once per process before the first attach(), and each read is
 // tested on every Node line CI runs (test/node-internals.test.ts).
-import { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http'
+import { Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import {
   type Http2Session,
   performServerHandshake,
@@ -152,7 +152,22 @@ export interface Probe {
   /** Where the field lives and what lameduck expects of it, for the error message. */
   name: string
   /** Builds the runtime's own objects (no I/O) and reads the field the way lameduck does. */
-  holds(): boolean
+  holds(run: ProbeRun): boolean
+}
+
+/** What the probes of one support check share: the request two of them read, parsed once. */
+export interface ProbeRun {
+  request(): { activeResponse: boolean; lastRequest: boolean }
+}
+
+export function newProbeRun(): ProbeRun {
+  let facts: ReturnType<ProbeRun['request']> | undefined
+  return {
+    request() {
+      facts ??= parseProbeRequest()
+      return facts
+    },
+  }
 }
 
 /**
@@ -188,40 +203,13 @@ export const PROBES: readonly Probe[] = [
     feature: 'http',
     field: 'activeResponse',
     name: 'net.Socket._httpMessage',
-    holds() {
-      const socket = new Socket()
-      const res = new ServerResponse(new IncomingMessage(socket))
-      res.assignSocket(socket)
-      const assigned = activeResponse(socket) === res
-      res.detachSocket(socket)
-      socket.destroy()
-      return assigned && activeResponse(socket) === undefined
-    },
+    holds: (run) => run.request().activeResponse,
   },
   {
-    // A connection handed to the server by hand, with no handle: Node parses what the socket
-    // emits as data, synchronously.
     feature: 'http',
     field: 'lastRequest',
     name: 'net.Socket.parser.incoming',
-    holds() {
-      const server = new HttpServer()
-      const requests: IncomingMessage[] = []
-      server.on('request', (req: IncomingMessage) => requests.push(req))
-      const socket = new Socket()
-      try {
-        server.emit('connection', socket)
-        socket.emit('data', Buffer.from('GET / HTTP/1.1\r\nHost: probe\r\n\r\n'))
-        return requests.length === 1 && lastRequest(socket) === requests[0]
-      } finally {
-        // Without the server's close listener, which would abort the probe's request: that one
-        // aborted request changed what V8 had learnt of Node's stream objects, and eight of
-        // Node's stream functions were deoptimized in the app's first seconds under load
-        // (--trace-deopt). An app aborts nothing at startup; the probe should not either.
-        socket.removeAllListeners('close')
-        socket.destroy()
-      }
-    },
+    holds: (run) => run.request().lastRequest,
   },
   {
     feature: 'http',
@@ -275,6 +263,46 @@ export const PROBES: readonly Probe[] = [
     holds: () => withUnconnectedHandle((handle) => handle?.writeQueueSize === 0),
   },
 ]
+
+/**
+ * One request, parsed by a server from a connection handed to it by hand (no handle: Node parses
+ * what the socket emits as data, synchronously), on which both HTTP/1 socket fields are read.
+ * Made once for the two: each probe with a socket, request and response of its own, the probes
+ * cost a Fastify app 2 % of its requests per CPU-second when they ran after its server was made,
+ * and 0.5 % with this one request (docs/benchmarks.md).
+ */
+function parseProbeRequest(): ReturnType<ProbeRun['request']> {
+  const server = new HttpServer()
+  const requests: IncomingMessage[] = []
+  const responses: ServerResponse[] = []
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    requests.push(req)
+    responses.push(res)
+  })
+  const socket = new Socket()
+  try {
+    server.emit('connection', socket)
+    socket.emit('data', Buffer.from('GET / HTTP/1.1\r\nHost: probe\r\n\r\n'))
+    const [req, res] = [requests[0], responses[0]]
+    if (requests.length !== 1 || req === undefined || res === undefined) {
+      return { activeResponse: false, lastRequest: false }
+    }
+    // Node asserts that a response detaches only from the socket it was assigned.
+    const assigned = activeResponse(socket) === res
+    if (assigned) res.detachSocket(socket)
+    return {
+      activeResponse: assigned && activeResponse(socket) === undefined,
+      lastRequest: lastRequest(socket) === req,
+    }
+  } finally {
+    // Without the server's close listener, which would abort the probe's request: that one
+    // aborted request changed what V8 had learnt of Node's stream objects, and eight of Node's
+    // stream functions were deoptimized in the app's first seconds under load (--trace-deopt).
+    // An app aborts nothing at startup; the probe should not either.
+    socket.removeAllListeners('close')
+    socket.destroy()
+  }
+}
 
 function withUnconnectedHandle(read: (handle: StreamHandle | undefined) => boolean): boolean {
   const socket = new Socket()

@@ -3,7 +3,7 @@
 // with a typed error instead of a drain that quietly destroys everything at its deadline.
 import { Server as TLSServer } from 'node:tls'
 import { UnsupportedError } from './errors.js'
-import { type Feature, PROBES } from './node-internals.js'
+import { type Feature, newProbeRun, PROBES } from './node-internals.js'
 import { isHttp2Server } from './server-kind.js'
 
 /** The runtime this process runs on, as users name it. */
@@ -17,11 +17,12 @@ export function currentRuntime(): { name: string; version: string } {
 /** The fields missing for a feature, by name; a probe that throws counts as missing too. */
 function missingFields(feature: Feature): string[] {
   const missing: string[] = []
+  const run = newProbeRun()
   for (const probe of PROBES) {
     if (probe.feature !== feature) continue
     let holds = false
     try {
-      holds = probe.holds()
+      holds = probe.holds(run)
     } catch {
       holds = false
     }

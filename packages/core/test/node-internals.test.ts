@@ -16,6 +16,7 @@ import {
   activeResponse,
   connectionCount,
   httpConnections,
+  newProbeRun,
   openStreams,
   PROBES,
   rawSocketOf,
@@ -150,7 +151,8 @@ describe(`node internals on ${process.version}`, () => {
   })
 
   it('holds every probe of the support check', () => {
-    expect(PROBES.filter((probe) => !probe.holds()).map((probe) => probe.name)).toEqual([])
+    const run = newProbeRun()
+    expect(PROBES.filter((probe) => !probe.holds(run)).map((probe) => probe.name)).toEqual([])
   })
 
   it('aborts none of the requests its probes parse', async () => {
@@ -161,7 +163,8 @@ describe(`node internals on ${process.version}`, () => {
       parsed.push((message as { request: IncomingMessage }).request)
     subscribe('http.server.request.start', onStart)
     try {
-      for (const probe of PROBES) probe.holds()
+      const run = newProbeRun()
+      for (const probe of PROBES) probe.holds(run)
     } finally {
       unsubscribe('http.server.request.start', onStart)
     }
