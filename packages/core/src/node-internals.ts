@@ -267,9 +267,10 @@ export const PROBES: readonly Probe[] = [
 /**
  * One request, parsed by a server from a connection handed to it by hand (no handle: Node parses
  * what the socket emits as data, synchronously), on which both HTTP/1 socket fields are read.
- * Made once for the two: each probe with a socket, request and response of its own, the probes
- * cost a Fastify app 2 % of its requests per CPU-second when they ran after its server was made,
- * and 0.5 % with this one request (docs/benchmarks.md).
+ * One for the two, because every object the probes build is one more that V8 sees in Node's
+ * per-request code: run inline after a Fastify app had built its server, the probes with a socket,
+ * request and response each measured 0.975 of the bare app's requests per CPU-second, with this
+ * one request 0.995 (docs/benchmarks.md).
  */
 function parseProbeRequest(): ReturnType<ProbeRun['request']> {
   const server = new HttpServer()
