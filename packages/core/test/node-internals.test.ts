@@ -155,9 +155,11 @@ describe(`node internals on ${process.version}`, () => {
     expect(PROBES.filter((probe) => !probe.holds(run)).map((probe) => probe.name)).toEqual([])
   })
 
-  it('aborts none of the requests its probes parse', async () => {
+  it('parses one request for all its probes, and does not abort it', async () => {
     // An app does not abort requests at startup, and the probes run before its first request:
-    // an aborted one there got eight of Node's stream functions deoptimized under load.
+    // an aborted one there got eight of Node's stream functions deoptimized under load. The two
+    // probes that read a request share one, so that the first attach() builds as few of Node's
+    // objects as it can (docs/benchmarks.md).
     const parsed: IncomingMessage[] = []
     const onStart = (message: unknown) =>
       parsed.push((message as { request: IncomingMessage }).request)
@@ -169,7 +171,7 @@ describe(`node internals on ${process.version}`, () => {
       unsubscribe('http.server.request.start', onStart)
     }
     await new Promise((resolve) => setImmediate(resolve))
-    expect(parsed.length).toBeGreaterThan(0)
-    expect(parsed.filter((request) => request.destroyed)).toEqual([])
+    expect(parsed).toHaveLength(1)
+    expect(parsed[0]!.destroyed).toBe(false)
   })
 })
