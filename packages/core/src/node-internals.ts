@@ -266,11 +266,10 @@ export const PROBES: readonly Probe[] = [
 
 /**
  * One request, parsed by a server from a connection handed to it by hand (no handle: Node parses
- * what the socket emits as data, synchronously), on which both HTTP/1 socket fields are read.
- * One for the two, because every object the probes build is one more that V8 sees in Node's
- * per-request code: run inline after a Fastify app had built its server, the probes with a socket,
- * request and response each measured 0.975 of the bare app's requests per CPU-second, with this
- * one request 0.995 (docs/benchmarks.md).
+ * what the socket emits as data, synchronously), on which both HTTP/1 socket fields are read, so
+ * that the first attach() builds one socket, request and response for them rather than two of
+ * each. No speed-up through attach() was measured for it; what the probes cost a Fastify app is in
+ * docs/benchmarks.md ("Adapters over several runs").
  */
 function parseProbeRequest(): ReturnType<ProbeRun['request']> {
   const server = new HttpServer()
