@@ -1,8 +1,9 @@
 // lameduck reads private fields of Node's (node-internals.ts). Before the first server is
-// attached, each one it will need is probed on this runtime; a runtime that lacks one is refused
-// with a typed error instead of a drain that quietly destroys everything at its deadline.
+// attached, each one it will need is probed on a runtime CI does not test; a runtime that lacks
+// one is refused with a typed error instead of a drain that quietly destroys everything at its
+// deadline.
 import { Server as TLSServer } from 'node:tls'
-import { UnsupportedError } from './errors.js'
+import { InvalidOptionError, UnsupportedError } from './errors.js'
 import { type Feature, newProbeRun, PROBES } from './node-internals.js'
 import { isHttp2Server } from './server-kind.js'
 
@@ -14,9 +15,32 @@ export function currentRuntime(): { name: string; version: string } {
   return { name: 'Node.js', version: versions.node }
 }
 
+/**
+ * The Node.js lines `.ci/run` runs the whole suite on, where test/node-internals.test.ts reads
+ * every field on real servers. attach() trusts them instead of probing: the probes' sockets and
+ * requests, built before the app's own, cost a Fastify app about 1.5 % of its requests per
+ * CPU-second for the life of the process (docs/benchmarks.md, "Adapters over several runs").
+ */
+export const TESTED_NODE_MAJORS: readonly number[] = Object.freeze([20, 22, 24, 26])
+
+/** Set to `always`, the probes run on a tested Node line too (a release newer than CI's run). */
+export const PROBE_ENV = 'LAMEDUCK_PROBE_RUNTIME'
+
+function probesWanted(): boolean {
+  const setting = process.env[PROBE_ENV]
+  if (setting === 'always') return true
+  if (setting !== undefined && setting !== '') {
+    throw new InvalidOptionError(PROBE_ENV, "'always', or unset", setting)
+  }
+  const runtime = currentRuntime()
+  const major = Number(runtime.version.split('.')[0])
+  return runtime.name !== 'Node.js' || !TESTED_NODE_MAJORS.includes(major)
+}
+
 /** The fields missing for a feature, by name; a probe that throws counts as missing too. */
 function missingFields(feature: Feature): string[] {
   const missing: string[] = []
+  if (!probesWanted()) return missing
   const run = newProbeRun()
   for (const probe of PROBES) {
     if (probe.feature !== feature) continue

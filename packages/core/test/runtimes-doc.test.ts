@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { PROBES } from '../src/node-internals.js'
+import { TESTED_NODE_MAJORS } from '../src/support.js'
 
 const root = new URL('../../../', import.meta.url).pathname
 const read = (path: string) => readFileSync(join(root, path), 'utf8')
@@ -64,6 +65,10 @@ describe('docs/runtimes.md', () => {
     expect([first, ...extra].sort((a, b) => b - a)).toEqual(documentedLines)
     const matrix = /node: \[([\d, ]+)\]/.exec(read('.github/workflows/ci.yml'))![1]!
     expect(rowLines(matrix)).toEqual(documentedLines)
+  })
+
+  it('names the Node lines the support check trusts without probing: those CI tests', () => {
+    expect([...TESTED_NODE_MAJORS].sort((a, b) => b - a)).toEqual(documentedLines)
   })
 
   it('lists every probe of the support check', () => {

@@ -18,6 +18,7 @@ import { TLSSocket } from 'node:tls'
 import { testCertificate } from '@lameduck/test-utils'
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { NODE_FIELDS, PROBES } from '../src/node-internals.js'
+import { PROBE_ENV, TESTED_NODE_MAJORS } from '../src/support.js'
 
 type Field = keyof typeof NODE_FIELDS
 type Change = 'deleted' | 'renamed'
@@ -121,10 +122,28 @@ function serverNeeding(field: Field) {
   return new HttpServer()
 }
 
-async function freshLameduck() {
+/** A fresh copy of lameduck; `'always'` makes it probe although CI tests this Node. */
+async function freshLameduck(probes: 'always' | 'unset' = 'always') {
   vi.resetModules()
+  vi.stubEnv(PROBE_ENV, probes === 'always' ? probes : undefined)
+  restores.push(() => vi.unstubAllEnvs())
   const core = await import('../src/index.js')
   return core.lameduck({ signals: false })
+}
+
+/** How many requests Node parses while `body` runs (its own diagnostics channel counts them). */
+function requestsParsedDuring(body: () => void): number {
+  let parsed = 0
+  const count = () => {
+    parsed++
+  }
+  subscribe('http.server.request.start', count)
+  try {
+    body()
+  } finally {
+    unsubscribe('http.server.request.start', count)
+  }
+  return parsed
 }
 
 describe(`support check on ${process.version}`, () => {
@@ -222,6 +241,45 @@ describe(`support check on ${process.version}`, () => {
       expect(messages).toEqual([{ steps: 1, reason: 'unsupported', missing: [name] }])
     },
   )
+
+  it('probes nothing on a Node line CI tests, unless told to', async () => {
+    const major = Number(process.versions.node.split('.')[0])
+    expect(TESTED_NODE_MAJORS).toContain(major)
+    const trusting = await freshLameduck('unset')
+    simulate('activeResponse', 'deleted')
+    expect(requestsParsedDuring(() => trusting.attach(new HttpServer()))).toBe(0)
+
+    const probing = await freshLameduck('always')
+    let thrown: unknown
+    expect(
+      requestsParsedDuring(() => {
+        try {
+          probing.attach(new HttpServer())
+        } catch (error) {
+          thrown = error
+        }
+      }),
+    ).toBe(1)
+    expect(thrown).toMatchObject({
+      code: 'LAMEDUCK_ERR_UNSUPPORTED',
+      missing: 'net.Socket._httpMessage',
+    })
+  })
+
+  it(`refuses to attach when ${PROBE_ENV} is neither 'always' nor unset`, async () => {
+    vi.resetModules()
+    vi.stubEnv(PROBE_ENV, 'yes')
+    restores.push(() => vi.unstubAllEnvs())
+    const { lameduck } = await import('../src/index.js')
+    expect(() => lameduck({ signals: false }).attach(new HttpServer())).toThrow(
+      expect.objectContaining({
+        code: 'LAMEDUCK_ERR_INVALID_OPTION',
+        option: PROBE_ENV,
+        expected: "'always', or unset",
+        received: 'yes',
+      }),
+    )
+  })
 
   it('probes once per process, and answers the same afterwards', async () => {
     const ld = await freshLameduck()
