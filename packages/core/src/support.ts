@@ -28,14 +28,15 @@ export const TESTED_NODE_MAJORS: readonly number[] = Object.freeze([20, 22, 24, 
 export const PROBE_ENV = 'LAMEDUCK_PROBE_RUNTIME'
 
 function probesWanted(): boolean {
+  const runtime = currentRuntime()
+  // Deno reads the environment only with --allow-env; Bun and Deno are probed whatever it says.
+  if (runtime.name !== 'Node.js') return true
   const setting = process.env[PROBE_ENV]
   if (setting === 'always') return true
   if (setting !== undefined && setting !== '') {
     throw new InvalidOptionError(PROBE_ENV, "'always', or unset", setting)
   }
-  const runtime = currentRuntime()
-  const major = Number(runtime.version.split('.')[0])
-  return runtime.name !== 'Node.js' || !TESTED_NODE_MAJORS.includes(major)
+  return !TESTED_NODE_MAJORS.includes(Number(runtime.version.split('.')[0]))
 }
 
 /** The fields missing for a feature, by name; a probe that throws counts as missing too. */
