@@ -122,10 +122,13 @@ function serverNeeding(field: Field) {
   return new HttpServer()
 }
 
-/** A fresh copy of lameduck; `'always'` makes it probe although CI tests this Node. */
-async function freshLameduck(probes: 'always' | 'unset' = 'always') {
+/**
+ * A fresh copy of lameduck, with `LAMEDUCK_PROBE_RUNTIME` set to `probes` (unset for null):
+ * `'always'` makes it probe although CI tests this Node.
+ */
+async function freshLameduck(probes: string | null = 'always') {
   vi.resetModules()
-  vi.stubEnv(PROBE_ENV, probes === 'always' ? probes : undefined)
+  vi.stubEnv(PROBE_ENV, probes ?? undefined)
   restores.push(() => vi.unstubAllEnvs())
   const core = await import('../src/index.js')
   return core.lameduck({ signals: false })
@@ -245,7 +248,7 @@ describe(`support check on ${process.version}`, () => {
   it('probes nothing on a Node line CI tests, unless told to', async () => {
     const major = Number(process.versions.node.split('.')[0])
     expect(TESTED_NODE_MAJORS).toContain(major)
-    const trusting = await freshLameduck('unset')
+    const trusting = await freshLameduck(null)
     simulate('activeResponse', 'deleted')
     expect(requestsParsedDuring(() => trusting.attach(new HttpServer()))).toBe(0)
 
@@ -267,11 +270,8 @@ describe(`support check on ${process.version}`, () => {
   })
 
   it(`refuses to attach when ${PROBE_ENV} is neither 'always' nor unset`, async () => {
-    vi.resetModules()
-    vi.stubEnv(PROBE_ENV, 'yes')
-    restores.push(() => vi.unstubAllEnvs())
-    const { lameduck } = await import('../src/index.js')
-    expect(() => lameduck({ signals: false }).attach(new HttpServer())).toThrow(
+    const ld = await freshLameduck('yes')
+    expect(() => ld.attach(new HttpServer())).toThrow(
       expect.objectContaining({
         code: 'LAMEDUCK_ERR_INVALID_OPTION',
         option: PROBE_ENV,
