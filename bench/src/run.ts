@@ -145,9 +145,7 @@ if (want('adapters')) {
 
 async function adapters(): Promise<string> {
   // 24 rounds a row: with 12, a row's median moved by up to 3 % between runs (koa 0.976–1.019).
-  // Spread over 8 pairs, not 4: each fresh process keeps a speed of its own, so a pair's rounds
-  // are not independent, and with 4 pairs 8 of 42 run medians of rows near 1.00 fell under 0.99.
-  const [processes, rounds, seconds] = [8, 3, 2]
+  const [processes, rounds, seconds] = [4, 6, 2]
   buildNextExample()
   const others = otherProcessesCpu()
   const apps: [string, Record<Variant, Mode>][] = [
