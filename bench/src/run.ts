@@ -5,6 +5,7 @@ import { createRequire } from 'node:module'
 import type { LoadClient } from '@lameduck/test-utils'
 import { spreadChart } from './charts/charts.js'
 import { buildNextExample, type Mode, type Paired, round, type Variant } from './harness.js'
+import { h2loadVersion, instructionsPerRequest, valgrindVersion } from './instructions.js'
 import { http2Shutdown, http2Throughput, websocketShutdown } from './long-lived.js'
 import {
   RELOAD_HEAD,
@@ -173,6 +174,74 @@ async function adapters(): Promise<string> {
 Both servers of a row run at once, ${where} (1 thread, 50 keep-alive connections, \`GET /\`); a round's ratio is lameduck's requests per CPU-second over the bare app's (method and why: What each table measures, at the top).
 
 Machine: ${machine}; ${busy === undefined ? '' : `other processes used about ${Math.max(0, busy).toFixed(1)} of a CPU on average meanwhile (/proc/stat, ±0.2). `}Versions: Node ${process.version}, wrk ${wrkVersion}, fastify ${packageVersion('fastify')}, express ${packageVersion('express')}, koa ${packageVersion('koa')}, hono ${packageVersion('hono')} on @hono/node-server ${packageVersion('@hono/node-server')}, @nestjs/core ${packageVersion('@nestjs/core')} on @nestjs/platform-express ${packageVersion('@nestjs/platform-express')}, next ${packageVersion('next', [examples])} (examples/nextjs, a custom server). Command: \`pnpm bench adapters\`, ${new Date().toISOString().slice(0, 10)}.
+`
+}
+
+if (want('instructions')) {
+  if (valgrindVersion === undefined || h2loadVersion === undefined) {
+    console.warn('instructions: not run, valgrind or h2load is not on the PATH')
+  } else {
+    const text = await instructions()
+    console.log(text)
+    if (only.length === 0)
+      sections.push(`<!-- instructions -->\n\n${text}\n<!-- /instructions -->\n`)
+    else console.log(`written to ${writeSection('instructions', text)}`)
+  }
+}
+
+async function instructions(): Promise<string> {
+  buildNextExample()
+  // Next answers about 1/40 as many requests a second as node:http: fewer, or it takes an hour.
+  const counting = (framework: string) =>
+    framework === 'next'
+      ? { warm: 2_000, rewarm: 500, counted: 1_000 }
+      : { warm: 20_000, rewarm: 5_000, counted: 10_000 }
+  // Changes that have nothing to do with lameduck: a package the app never uses, loaded first.
+  const unrelated = ['--import', 'koa']
+  const rows: [string, Mode, string[], Mode, string[]][] = [
+    ["node:http without lameduck, twice (this method's noise)", 'bare', [], 'bare', []],
+    ['node:http', 'bare', [], 'lameduck', []],
+    ...FRAMEWORKS.map(([framework, label]): [string, Mode, string[], Mode, string[]] => [
+      label,
+      `${framework}-bare`,
+      [],
+      `${framework}-lameduck`,
+      [],
+    ]),
+    [
+      'control: node:http without lameduck, and with koa loaded instead',
+      'bare',
+      [],
+      'bare',
+      unrelated,
+    ],
+    [
+      'control: fastify without lameduck, and with koa loaded instead',
+      'fastify-bare',
+      [],
+      'fastify-bare',
+      unrelated,
+    ],
+  ]
+  const table: (string | number)[][] = []
+  for (const [label, bareMode, bareArgs, otherMode, otherArgs] of rows) {
+    const framework = bareMode.split('-')[0]!
+    const [bare, other] = await Promise.all([
+      instructionsPerRequest(bareMode, counting(framework), bareArgs),
+      instructionsPerRequest(otherMode, counting(framework), otherArgs),
+    ])
+    console.log(label, Math.round(bare), Math.round(other))
+    table.push([label, Math.round(bare), Math.round(other), `**${round(other / bare, 3)}**`])
+  }
+  const examples = createRequire(new URL('../../examples/nextjs/package.json', import.meta.url))
+  return `${markdownTable(
+    'Instructions per request: the same app without and with lameduck, counted by callgrind (node --predictable; h2load, one keep-alive connection, requests one at a time; after a full GC)',
+    ['app', 'without: instructions per request', 'with', 'with / without (above 1: more work)'],
+    table,
+  )}
+Each cell is one process: ${counting('fastify').warm.toLocaleString('en')} requests of warm-up, a full GC, ${counting('fastify').rewarm.toLocaleString('en')} more, then ${counting('fastify').counted.toLocaleString('en')} counted (next: ${counting('next').warm.toLocaleString('en')}, ${counting('next').rewarm}, ${counting('next').counted.toLocaleString('en')}); every thread's instructions over the counted requests, divided by them. The control rows change the app in a way that has nothing to do with lameduck.
+
+Machine: ${machine}. Versions: Node ${process.version}, ${valgrindVersion}, h2load ${h2loadVersion}, fastify ${packageVersion('fastify')}, express ${packageVersion('express')}, koa ${packageVersion('koa')}, hono ${packageVersion('hono')} on @hono/node-server ${packageVersion('@hono/node-server')}, @nestjs/core ${packageVersion('@nestjs/core')}, next ${packageVersion('next', [examples])}. Command: \`pnpm bench instructions\`, ${new Date().toISOString().slice(0, 10)}.
 `
 }
 

@@ -1,0 +1,117 @@
+// Instructions per request, counted by valgrind's callgrind: a measure CPU time cannot give on a
+// VM whose cores drift (shared-cpu.ts). V8 runs with --predictable (one thread, GC and compiles at
+// fixed points) and one connection sends the requests one by one, so a configuration counts the
+// same from one process to the next; what is left is how V8's compiled code answers a change in
+// the app, which the control rows show for changes that have nothing to do with lameduck.
+import { type ChildProcess, fork, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Mode } from './harness.js'
+import { ipcAsk } from './harness.js'
+
+/** valgrind's version (`valgrind --version`), or undefined when valgrind is not on the PATH. */
+export const valgrindVersion = ((): string | undefined => {
+  const { error, stdout } = spawnSync('valgrind', ['--version'], { encoding: 'utf8' })
+  return error === undefined ? stdout.trim() : undefined
+})()
+
+/** h2load's version, or undefined when nghttp2's h2load is not on the PATH. */
+export const h2loadVersion = ((): string | undefined => {
+  const { error, stdout } = spawnSync('h2load', ['--version'], { encoding: 'utf8' })
+  return error === undefined ? (/h2load nghttp2\/(\S+)/.exec(stdout)?.[1] ?? 'unknown') : undefined
+})()
+
+export interface Counting {
+  /** Requests before the forced full GC, then after it, before counting starts. */
+  warm: number
+  rewarm: number
+  /** Requests counted. */
+  counted: number
+}
+
+/**
+ * Starts server.mjs in `mode` under callgrind (node `execArgv` first), warms it up, collects
+ * garbage, warms it again, and counts the instructions of every thread over `counted` requests:
+ * their count divided by the requests. The forced GC starts the counted window after a full
+ * collection; otherwise one lands in it or not by chance (5,000 instructions a request, one
+ * full GC in 10,000 Fastify requests).
+ */
+export async function instructionsPerRequest(
+  mode: Mode,
+  counting: Counting,
+  execArgv: string[] = [],
+): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'lameduck-callgrind-'))
+  const out = join(dir, 'callgrind.out')
+  const child: ChildProcess = fork(new URL('./server.mjs', import.meta.url), [mode, '1000'], {
+    execPath: 'valgrind',
+    execArgv: [
+      '--tool=callgrind',
+      '--quiet',
+      `--callgrind-out-file=${out}`,
+      process.execPath,
+      '--expose-gc',
+      '--predictable',
+      ...execArgv,
+    ],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  })
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      const onExit = (code: number | null) =>
+        reject(new Error(`server.mjs ${mode} under callgrind exited (${code})`))
+      child.once('exit', onExit)
+      child.once('message', (message: { port: number }) => {
+        child.off('exit', onExit)
+        resolve(message.port)
+      })
+    })
+    const ask = ipcAsk(child)
+    h2load(port, counting.warm)
+    await ask('heap')
+    h2load(port, counting.rewarm)
+    callgrindControl('--zero', child.pid!)
+    h2load(port, counting.counted)
+    callgrindControl('--dump', child.pid!)
+    // The first dump on demand goes to <file>.1; <file> itself is written at exit.
+    const total = /^(?:summary|totals): (\d+)/m.exec(readFileSync(`${out}.1`, 'utf8'))
+    if (total === null) throw new Error(`callgrind's dump for ${mode} has no total`)
+    return Number(total[1]) / counting.counted
+  } finally {
+    if (child.exitCode === null) {
+      child.kill('SIGKILL')
+      await once(child, 'exit')
+    }
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** `count` requests of `GET /`, one at a time on one keep-alive connection; all must succeed. */
+function h2load(port: number, count: number): void {
+  const { stdout, status } = spawnSync(
+    'h2load',
+    ['--h1', '-c', '1', '-n', `${count}`, `http://127.0.0.1:${port}/`],
+    { encoding: 'utf8' },
+  )
+  const done = /requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed/.exec(
+    stdout,
+  )
+  if (
+    status !== 0 ||
+    done === null ||
+    Number(done[1]) !== count ||
+    /\b[1-9]\d* errored/.test(stdout)
+  ) {
+    throw new Error(`h2load against port ${port} (exit ${status}): ${stdout}`)
+  }
+}
+
+/** Tells the callgrind of `pid` to zero its counters or to dump them; returns once it has. */
+function callgrindControl(command: '--zero' | '--dump', pid: number): void {
+  const { status, stdout, stderr } = spawnSync('callgrind_control', [command, `${pid}`], {
+    encoding: 'utf8',
+  })
+  if (status !== 0) throw new Error(`callgrind_control ${command} ${pid}: ${stdout}${stderr}`)
+}
