@@ -42,6 +42,7 @@ export type Ask<C extends keyof Answers = keyof Answers> = <K extends C>(
 
 export interface ServerProcess {
   port: number
+  pid: number
   ask: Ask
   stop(): Promise<void>
 }
@@ -60,22 +61,31 @@ export function buildNextExample(): void {
   if (status !== 0) throw new Error(`next build of examples/nextjs failed (${status})`)
 }
 
+/** How a bench server's node is started, beyond `node --expose-gc server.mjs <mode> <grace>`. */
+export interface Launch {
+  /** A command that runs node with the arguments after it (taskset, valgrind). */
+  wrapper?: readonly string[]
+  /** Node flags besides --expose-gc. */
+  execArgv?: readonly string[]
+}
+
 /**
- * Starts server.mjs in its own process, pinned to `cpu` if given (taskset execs node, keeping
+ * Starts server.mjs in its own process, through `launch.wrapper` if given (it execs node, keeping
  * fork's IPC channel); `ask` sends it a command and awaits the answer.
  */
 export async function startServer(
   mode: Mode,
   idleGrace = 1_000,
-  cpu?: number,
+  launch: Launch = {},
 ): Promise<ServerProcess> {
-  const execArgv = ['--expose-gc']
+  const execArgv = ['--expose-gc', ...(launch.execArgv ?? [])]
+  const [command, ...args] = launch.wrapper ?? []
   const child: ChildProcess = fork(
     new URL('./server.mjs', import.meta.url),
     [mode, `${idleGrace}`],
-    cpu === undefined
+    command === undefined
       ? { execArgv }
-      : { execPath: 'taskset', execArgv: ['-c', `${cpu}`, process.execPath, ...execArgv] },
+      : { execPath: command, execArgv: [...args, process.execPath, ...execArgv] },
   )
   // A server that fails to start exits without a word (the frameworks' loggers are off): say so
   // rather than wait for its port forever.
@@ -89,6 +99,7 @@ export async function startServer(
   })
   return {
     port,
+    pid: child.pid!,
     ask: ipcAsk(child),
     async stop() {
       if (child.exitCode !== null) return

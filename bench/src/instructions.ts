@@ -3,13 +3,11 @@
 // fixed points) and one connection sends the requests one by one, so a configuration counts the
 // same from one process to the next; what is left is how V8's compiled code answers a change in
 // the app, which the control rows show for changes that have nothing to do with lameduck.
-import { type ChildProcess, fork, spawnSync } from 'node:child_process'
-import { once } from 'node:events'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Mode } from './harness.js'
-import { ipcAsk } from './harness.js'
+import { type Mode, startServer } from './harness.js'
 
 /** valgrind's version (`valgrind --version`), or undefined when valgrind is not on the PATH. */
 export const valgrindVersion = ((): string | undefined => {
@@ -32,7 +30,7 @@ export interface Counting {
 }
 
 /**
- * Starts server.mjs in `mode` under callgrind (node `execArgv` first), warms it up, collects
+ * Starts server.mjs in `mode` under callgrind (with the node flags `execArgv`), warms it up, collects
  * garbage, warms it again, and counts the instructions of every thread over `counted` requests:
  * their count divided by the requests. The forced GC starts the counted window after a full
  * collection; otherwise one lands in it or not by chance (5,000 instructions a request, one
@@ -45,45 +43,23 @@ export async function instructionsPerRequest(
 ): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'lameduck-callgrind-'))
   const out = join(dir, 'callgrind.out')
-  const child: ChildProcess = fork(new URL('./server.mjs', import.meta.url), [mode, '1000'], {
-    execPath: 'valgrind',
-    execArgv: [
-      '--tool=callgrind',
-      '--quiet',
-      `--callgrind-out-file=${out}`,
-      process.execPath,
-      '--expose-gc',
-      '--predictable',
-      ...execArgv,
-    ],
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  const server = await startServer(mode, 1_000, {
+    wrapper: ['valgrind', '--tool=callgrind', '--quiet', `--callgrind-out-file=${out}`],
+    execArgv: ['--predictable', ...execArgv],
   })
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      const onExit = (code: number | null) =>
-        reject(new Error(`server.mjs ${mode} under callgrind exited (${code})`))
-      child.once('exit', onExit)
-      child.once('message', (message: { port: number }) => {
-        child.off('exit', onExit)
-        resolve(message.port)
-      })
-    })
-    const ask = ipcAsk(child)
-    h2load(port, counting.warm)
-    await ask('heap')
-    h2load(port, counting.rewarm)
-    callgrindControl('--zero', child.pid!)
-    h2load(port, counting.counted)
-    callgrindControl('--dump', child.pid!)
+    h2load(server.port, counting.warm)
+    await server.ask('heap')
+    h2load(server.port, counting.rewarm)
+    callgrindControl('--zero', server.pid)
+    h2load(server.port, counting.counted)
+    callgrindControl('--dump', server.pid)
     // The first dump on demand goes to <file>.1; <file> itself is written at exit.
     const total = /^(?:summary|totals): (\d+)/m.exec(readFileSync(`${out}.1`, 'utf8'))
     if (total === null) throw new Error(`callgrind's dump for ${mode} has no total`)
     return Number(total[1]) / counting.counted
   } finally {
-    if (child.exitCode === null) {
-      child.kill('SIGKILL')
-      await once(child, 'exit')
-    }
+    await server.stop()
     rmSync(dir, { recursive: true, force: true })
   }
 }

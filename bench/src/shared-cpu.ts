@@ -16,7 +16,7 @@ const LOAD_CPU = 0
 /** taskset (util-linux) can pin processes, and there is a CPU for the servers and one for wrk. */
 export const pinned =
   availableParallelism() >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0
-const cpu = pinned ? SERVER_CPU : undefined
+const launch = pinned ? { wrapper: ['taskset', '-c', `${SERVER_CPU}`] } : {}
 
 /** wrk's version (`wrk -v` prints it and exits 1), or undefined when wrk is not on the PATH. */
 export const wrkVersion = ((): string | undefined => {
@@ -62,7 +62,7 @@ export async function sharedCpuPairs(
     const order: Variant[] = p % 2 === 0 ? ['bare', 'lameduck'] : ['lameduck', 'bare']
     const servers = {} as Record<Variant, ServerProcess>
     try {
-      for (const v of order) servers[v] = await startServer(modes[v], 1_000, cpu)
+      for (const v of order) servers[v] = await startServer(modes[v], 1_000, launch)
       // Two rounds' worth: after one, two identical fresh Koa servers, the machine loaded, still
       // differed by 10 % and 15 % in the next two rounds and by under 4 % in the 14 after.
       await round(servers, 2 * seconds, 'bare')
