@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { instructionTotals } from './callgrind-dump.js'
 import { type Mode, startServer } from './harness.js'
 
 /** valgrind's version (`valgrind --version`), or undefined when valgrind is not on the PATH. */
@@ -29,10 +30,16 @@ export interface Counting {
   counted: number
 }
 
+/** Instructions per counted request: all of them, and those outside V8's compiler and collector. */
+export interface PerRequest {
+  all: number
+  outsideCompileAndGc: number
+}
+
 /**
  * Starts server.mjs in `mode` under callgrind (with the node flags `execArgv`), warms it up,
  * collects garbage, warms it again, and counts the instructions of every thread over `counted`
- * requests: their count divided by the requests. The forced GC starts the counted window after a full
+ * requests, divided by the requests. The forced GC starts the counted window after a full
  * collection; otherwise one lands in it or not by chance (5,000 instructions a request, one
  * full GC in 10,000 Fastify requests).
  */
@@ -40,7 +47,7 @@ export async function instructionsPerRequest(
   mode: Mode,
   counting: Counting,
   execArgv: string[] = [],
-): Promise<number> {
+): Promise<PerRequest> {
   const dir = mkdtempSync(join(tmpdir(), 'lameduck-callgrind-'))
   const out = join(dir, 'callgrind.out')
   const server = await startServer(mode, 1_000, {
@@ -55,9 +62,17 @@ export async function instructionsPerRequest(
     h2load(server.port, counting.counted)
     callgrindControl('--dump', server.pid)
     // The first dump on demand goes to <file>.1; <file> itself is written at exit.
-    const total = /^(?:summary|totals): (\d+)/m.exec(readFileSync(`${out}.1`, 'utf8'))
-    if (total === null) throw new Error(`callgrind's dump for ${mode} has no total`)
-    return Number(total[1]) / counting.counted
+    const dump = readFileSync(`${out}.1`, 'utf8')
+    const total = /^(?:summary|totals): (\d+)/m.exec(dump)
+    const { all, outsideCompileAndGc } = instructionTotals(dump)
+    // The functions' own costs add up to callgrind's total, or the dump was misread.
+    if (total === null || Number(total[1]) !== all) {
+      throw new Error(`callgrind's dump for ${mode}: total ${total?.[1]}, functions ${all}`)
+    }
+    return {
+      all: all / counting.counted,
+      outsideCompileAndGc: outsideCompileAndGc / counting.counted,
+    }
   } finally {
     await server.stop()
     rmSync(dir, { recursive: true, force: true })

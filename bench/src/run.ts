@@ -230,16 +230,32 @@ async function instructions(): Promise<string> {
       instructionsPerRequest(bareMode, counting(framework), bareArgs),
       instructionsPerRequest(otherMode, counting(framework), otherArgs),
     ])
-    console.log(label, Math.round(bare), Math.round(other))
-    table.push([label, Math.round(bare), Math.round(other), `**${round(other / bare, 3)}**`])
+    console.log(label, bare, other)
+    table.push([
+      label,
+      Math.round(bare.all),
+      Math.round(other.all),
+      `**${round(other.all / bare.all, 3)}**`,
+      Math.round(bare.outsideCompileAndGc),
+      Math.round(other.outsideCompileAndGc),
+      `**${round(other.outsideCompileAndGc / bare.outsideCompileAndGc, 3)}**`,
+    ])
   }
   const examples = createRequire(new URL('../../examples/nextjs/package.json', import.meta.url))
   return `${markdownTable(
     'Instructions per request: the same app without and with lameduck, counted by callgrind (node --predictable; h2load, one keep-alive connection, requests one at a time; after a full GC)',
-    ['app', 'without: instructions per request', 'with', 'with / without (above 1: more work)'],
+    [
+      'app',
+      'without: instructions per request',
+      'with',
+      'with / without (above 1: more work)',
+      "without, outside V8's compiler and collector",
+      'with, outside them',
+      'with / without, outside them',
+    ],
     table,
   )}
-Each cell is one process: ${counting('fastify').warm.toLocaleString('en')} requests of warm-up, a full GC, ${counting('fastify').rewarm.toLocaleString('en')} more, then ${counting('fastify').counted.toLocaleString('en')} counted (next: ${counting('next').warm.toLocaleString('en')}, ${counting('next').rewarm}, ${counting('next').counted.toLocaleString('en')}); every thread's instructions over the counted requests, divided by them. The control rows change the app in a way that has nothing to do with lameduck.
+Each cell is one process: ${counting('fastify').warm.toLocaleString('en')} requests of warm-up, a full GC, ${counting('fastify').rewarm.toLocaleString('en')} more, then ${counting('fastify').counted.toLocaleString('en')} counted (next: ${counting('next').warm.toLocaleString('en')}, ${counting('next').rewarm}, ${counting('next').counted.toLocaleString('en')}); every thread's instructions over the counted requests, divided by them. The last three columns leave out the functions of V8's compiler, parser and garbage collector (by name, bench/src/callgrind-dump.ts): a large app such as Next is still being compiled when counting starts, by different amounts in different processes. The control rows change the app in a way that has nothing to do with lameduck.
 
 Machine: ${machine}. Versions: Node ${process.version}, ${valgrindVersion}, h2load ${h2loadVersion}, fastify ${packageVersion('fastify')}, express ${packageVersion('express')}, koa ${packageVersion('koa')}, hono ${packageVersion('hono')} on @hono/node-server ${packageVersion('@hono/node-server')}, @nestjs/core ${packageVersion('@nestjs/core')}, next ${packageVersion('next', [examples])}. Command: \`pnpm bench instructions\`, ${new Date().toISOString().slice(0, 10)}.
 `
