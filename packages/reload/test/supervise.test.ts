@@ -49,6 +49,28 @@ describe('supervise()', { timeout: 20_000 }, () => {
     await expect(text(port)).rejects.toMatchObject({ code: 'ECONNREFUSED' })
   })
 
+  it('returns from a reload without waiting for an old worker that never says its listener closed', async () => {
+    const versionFile = tempFile('version')
+    writeFileSync(versionFile, 'v1')
+    const supervisor = await supervise({
+      entry: fileURLToPath(new URL('./fixtures/no-closed-app.mjs', import.meta.url)),
+      listen: [{ host: '127.0.0.1', port: 0 }],
+      env: { APP_VERSION_FILE: versionFile },
+      drainTimeout: 2_000,
+      killGrace: 1_000,
+    })
+    onTestFinished(async () => {
+      await supervisor.stop()
+    })
+    writeFileSync(versionFile, 'v2')
+    expect(await supervisor.reload()).toMatchObject({ ok: true, generation: 2 })
+    // Returned after its bounded wait, while the old worker, killed only at 3 s, still drains.
+    expect(supervisor.status().workers).toContainEqual(
+      expect.objectContaining({ generation: 1, state: 'draining' }),
+    )
+    expect(await text(supervisor.status().listening[0]!.port)).toBe('v2')
+  })
+
   it('rejects invalid options with typed errors', async () => {
     await expect(supervise({ entry: '', listen: [] })).rejects.toBeInstanceOf(InvalidOptionError)
     await expect(
