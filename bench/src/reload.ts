@@ -67,27 +67,33 @@ function newVersionFile(): string {
 const cannon = (port: number, seconds: number) =>
   autocannon({ url: `http://127.0.0.1:${port}/`, connections: 50, duration: seconds })
 
-/** Throughput under `lameduck run` (1 worker) / the bare app, alternating, per connection mode. */
+/**
+ * Throughput under `lameduck run` (1 worker) / the bare app, alternating, per connection mode;
+ * before each, the bare app against itself the same way, the method's noise.
+ */
 export async function supervisorOverhead(rounds: number, seconds: number) {
   const rows = []
   for (const close of [false, true]) {
-    const rate = { bare: [] as number[], supervised: [] as number[] }
-    for (let i = 0; i < rounds + 1; i++) {
-      const order = i % 2 === 0 ? [false, true] : [true, false]
-      for (const supervised of order) {
-        const running = await start(supervised)
-        const requests = await wrk(running.port, seconds, close ? ['connection: close'] : [])
-        await running.stop()
-        // The first pair warms up and is discarded.
-        if (i > 0) rate[supervised ? 'supervised' : 'bare'].push(requests / seconds)
+    for (const compared of ['bare', 'supervised'] as const) {
+      const rate = { bare: [] as number[], other: [] as number[] }
+      for (let i = 0; i < rounds + 1; i++) {
+        const order: (keyof typeof rate)[] = i % 2 === 0 ? ['bare', 'other'] : ['other', 'bare']
+        for (const which of order) {
+          const running = await start(which === 'other' && compared === 'supervised')
+          const requests = await wrk(running.port, seconds, close ? ['connection: close'] : [])
+          await running.stop()
+          // The first pair warms up and is discarded.
+          if (i > 0) rate[which].push(requests / seconds)
+        }
       }
+      rows.push({
+        mode: close ? 'Connection: close' : 'keep-alive',
+        compared,
+        bare: median(rate.bare),
+        other: median(rate.other),
+        ratio: median(rate.bare.map((bare, i) => rate.other[i]! / bare)),
+      })
     }
-    rows.push({
-      mode: close ? 'Connection: close' : 'keep-alive',
-      bare: median(rate.bare),
-      supervised: median(rate.supervised),
-      ratio: median(rate.bare.map((bare, i) => rate.supervised[i]! / bare)),
-    })
   }
   return rows
 }
