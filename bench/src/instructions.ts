@@ -28,6 +28,8 @@ export interface Counting {
   rewarm: number
   /** Requests counted. */
   counted: number
+  /** Processes counted at once; the result is their mean. */
+  processes: number
 }
 
 /** Instructions per counted request: all of them, and those outside V8's compiler and collector. */
@@ -37,17 +39,26 @@ export interface PerRequest {
 }
 
 /**
- * Starts server.mjs in `mode` under callgrind (with the node flags `execArgv`), warms it up,
- * collects garbage, warms it again, and counts the instructions of every thread over `counted`
- * requests, divided by the requests. The forced GC starts the counted window after a full
- * collection; otherwise one lands in it or not by chance (5,000 instructions a request, one
- * full GC in 10,000 Fastify requests).
+ * Starts `counting.processes` of server.mjs in `mode` at once under callgrind (with the node flags
+ * `execArgv`), warms each up, collects garbage, warms it again, and counts the instructions of
+ * every thread over `counted` requests, divided by the requests: the mean of the processes.
+ * The forced GC starts the counted window after a full collection; otherwise one lands in it or
+ * not by chance (5,000 instructions a request, one full GC in 10,000 Fastify requests).
  */
 export async function instructionsPerRequest(
   mode: Mode,
   counting: Counting,
   execArgv: string[] = [],
 ): Promise<PerRequest> {
+  const counts = await Promise.all(
+    Array.from({ length: counting.processes }, () => countOne(mode, counting, execArgv)),
+  )
+  const mean = (pick: (count: PerRequest) => number) =>
+    counts.reduce((sum, count) => sum + pick(count), 0) / counts.length
+  return { all: mean((c) => c.all), outsideCompileAndGc: mean((c) => c.outsideCompileAndGc) }
+}
+
+async function countOne(mode: Mode, counting: Counting, execArgv: string[]): Promise<PerRequest> {
   const dir = mkdtempSync(join(tmpdir(), 'lameduck-callgrind-'))
   const out = join(dir, 'callgrind.out')
   const server = await startServer(mode, 1_000, {
