@@ -3,7 +3,8 @@
 // fixed points) and one connection sends the requests one by one, so a configuration counts the
 // same from one process to the next; what is left is how V8's compiled code answers a change in
 // the app, which the control rows show for changes that have nothing to do with lameduck.
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -66,11 +67,11 @@ async function countOne(mode: Mode, counting: Counting, execArgv: string[]): Pro
     execArgv: ['--predictable', ...execArgv],
   })
   try {
-    h2load(server.port, counting.warm)
+    await h2load(server.port, counting.warm)
     await server.ask('heap')
-    h2load(server.port, counting.rewarm)
+    await h2load(server.port, counting.rewarm)
     callgrindControl('--zero', server.pid)
-    h2load(server.port, counting.counted)
+    await h2load(server.port, counting.counted)
     callgrindControl('--dump', server.pid)
     // The first dump on demand goes to <file>.1; <file> itself is written at exit.
     const dump = readFileSync(`${out}.1`, 'utf8')
@@ -91,13 +92,20 @@ async function countOne(mode: Mode, counting: Counting, execArgv: string[]): Pro
   }
 }
 
-/** `count` requests of `GET /`, one at a time on one keep-alive connection; all must succeed. */
-function h2load(port: number, count: number): void {
-  const { stdout, status } = spawnSync(
-    'h2load',
-    ['--h1', '-c', '1', '-n', `${count}`, `http://127.0.0.1:${port}/`],
-    { encoding: 'utf8' },
-  )
+/**
+ * `count` requests of `GET /`, one at a time on one keep-alive connection; all must succeed.
+ * Not spawnSync: that held the bench's event loop, so the processes counted at once took turns,
+ * each sitting idle for minutes between its forced GC and its counted window, while another's
+ * h2load ran.
+ */
+async function h2load(port: number, count: number): Promise<void> {
+  const child = spawn('h2load', ['--h1', '-c', '1', '-n', `${count}`, `http://127.0.0.1:${port}/`])
+  let stdout = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk
+  })
+  // 'close', not 'exit': the output can still be in the pipe when h2load has exited.
+  const [status] = await once(child, 'close')
   const done = /requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded/.exec(stdout)
   if (
     status !== 0 ||
